@@ -1,0 +1,37 @@
+//! # ferrax-ir
+//!
+//! The intermediate representation of ferrax: [`DType`], [`Shape`], the primitive op set
+//! ([`Op`]), the op graph ([`Graph`], a petgraph `StableGraph`), tracing through [`Tensor`],
+//! the shape/dtype rules ([`rules`]), the host reference evaluator ([`interp`]) and the
+//! graph passes ([`passes`]: constant folding, dead-code and common-subexpression
+//! elimination).
+//!
+//! This crate knows nothing of StableHLO text or PJRT.
+
+#![warn(missing_docs)]
+
+pub mod dot;
+mod dtype;
+mod error;
+mod graph;
+pub mod interp;
+mod literal;
+mod op;
+pub mod passes;
+pub mod rules;
+pub mod scope;
+mod shape;
+mod tensor_ops;
+pub mod trace;
+
+pub use dtype::{DType, Element};
+pub use error::{Error, ErrorKind, Result};
+pub use graph::{Graph, Node, NodeId, Operand, Value};
+pub use literal::Literal;
+pub use op::{
+    BinaryOp, CompareDir, ConvAttrs, ConvDims, DotDims, GatherDims, Op, Region, ScatterDims,
+    UnaryOp, WindowAttrs,
+};
+pub use shape::{Shape, TensorType};
+pub use tensor_ops::{inline, ReduceKind};
+pub use trace::{Binding, Tensor, Trace};
