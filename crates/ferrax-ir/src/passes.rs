@@ -14,6 +14,9 @@ use std::collections::HashMap;
 /// Constants larger than this many elements are not produced by folding (keeps programs small).
 pub const FOLD_LIMIT: usize = 1 << 16;
 
+/// Folds may always produce literals of at most this many elements, even from smaller operands.
+pub const FOLD_SMALL: usize = 16;
+
 /// Dead-code elimination: keeps what the outputs need, plus every parameter.
 ///
 /// ```
@@ -147,6 +150,13 @@ pub fn constant_fold(g: &Graph) -> Graph {
             continue;
         }
         let types: Vec<&TensorType> = ops.iter().map(|v| g.value_type(*v)).collect();
+        // Never grow the program: a fold may not produce a literal larger than its largest
+        // operand (broadcasts and iotas of constants stay ops for XLA to fuse), except tiny ones.
+        let largest_in = types.iter().map(|t| t.shape.numel()).max().unwrap_or(0);
+        let out_n = node.outputs.first().map(|t| t.shape.numel()).unwrap_or(0);
+        if out_n > largest_in.max(FOLD_SMALL) {
+            continue;
+        }
         if node.outputs.len() != 1
             || node.outputs[0].shape.numel() > FOLD_LIMIT
             || !exact_on_host(&node.op, &types, &node.outputs)

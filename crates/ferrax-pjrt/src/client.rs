@@ -186,11 +186,6 @@ impl Client {
         self.compile_inner(program, Some(inputs.to_vec()))
     }
 
-    #[doc(hidden)]
-    pub fn probe_compile_unchecked(&self, program: &str) -> Result<LoadedExecutable> {
-        self.compile_inner(program, None)
-    }
-
     fn compile_inner(&self, program: &str, sig: Option<Vec<ArgSpec>>) -> Result<LoadedExecutable> {
         let api = self.api();
         // The C struct takes a mutable pointer; give the plugin its own copy.

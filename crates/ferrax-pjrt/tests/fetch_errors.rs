@@ -25,23 +25,38 @@ fn fetch_failures_explain_what_to_do() {
 
     // FERRAX_PJRT_PLUGIN pointing nowhere.
     std::env::set_var(provision::ENV_PLUGIN, dir.join("missing.so"));
-    let e = provision::ensure_cpu_plugin().expect_err("missing override").to_string();
+    let e = provision::ensure_cpu_plugin()
+        .expect_err("missing override")
+        .to_string();
     println!("{e}\n");
-    assert!(e.contains("FERRAX_PJRT_PLUGIN") && e.contains("missing.so"), "{e}");
+    assert!(
+        e.contains("FERRAX_PJRT_PLUGIN") && e.contains("missing.so"),
+        "{e}"
+    );
     std::env::remove_var(provision::ENV_PLUGIN);
 
     // No Python.
     std::env::set_var(provision::ENV_PYTHON, dir.join("no-such-python"));
-    let e = provision::ensure_cpu_plugin().expect_err("no python").to_string();
+    let e = provision::ensure_cpu_plugin()
+        .expect_err("no python")
+        .to_string();
     println!("{e}\n");
-    assert!(e.contains("was not found") && e.contains("FERRAX_PJRT_PLUGIN"), "{e}");
+    assert!(
+        e.contains("was not found") && e.contains("FERRAX_PJRT_PLUGIN"),
+        "{e}"
+    );
 
     // Python without pip.
     let py = fake_python(&dir, "/usr/bin/python3: No module named pip");
     std::env::set_var(provision::ENV_PYTHON, &py);
-    let e = provision::ensure_cpu_plugin().expect_err("no pip").to_string();
+    let e = provision::ensure_cpu_plugin()
+        .expect_err("no pip")
+        .to_string();
     println!("{e}\n");
-    assert!(e.contains("pip is not installed") && e.contains("FERRAX_PJRT_PLUGIN"), "{e}");
+    assert!(
+        e.contains("pip is not installed") && e.contains("FERRAX_PJRT_PLUGIN"),
+        "{e}"
+    );
 
     // Registry unreachable (real pip, index on a closed local port).
     std::env::set_var(provision::ENV_PYTHON, "python3");
@@ -76,8 +91,13 @@ fn fetch_failures_explain_what_to_do() {
 
     // A bad FERRAX_PLATFORM value.
     std::env::set_var(provision::ENV_PLATFORM, "quantum");
-    let e = provision::Platform::from_env().expect_err("bad platform").to_string();
-    assert!(e.contains("quantum") && e.contains("cpu, cuda or tpu"), "{e}");
+    let e = provision::Platform::from_env()
+        .expect_err("bad platform")
+        .to_string();
+    assert!(
+        e.contains("quantum") && e.contains("cpu, cuda or tpu"),
+        "{e}"
+    );
     std::env::remove_var(provision::ENV_PLATFORM);
 
     let _ = std::fs::remove_dir_all(&dir);

@@ -18,9 +18,10 @@
 //! ```
 //!
 //! The generic op form has one spelling for every op across StableHLO versions (the pretty
-//! forms have changed between releases), so the text parses the same on every plugin from
-//! StableHLO 1.0 up; nothing newer than StableHLO 1.13 is emitted. One ferrax-specific op,
-//! `erf`, lowers to `chlo.erf`, which XLA plugins legalise themselves.
+//! forms have changed between releases) and needs no custom parser per op. Nothing newer
+//! than StableHLO 1.13 is emitted; every op kind was compiled and run on the XLA CPU PJRT
+//! plugin `xla-cpu-pjrt` 0.0.1 (StableHLO 1.13.3). `erf` lowers to `chlo.erf`, which XLA
+//! plugins accept in text and legalise themselves.
 //!
 //! SSA names are unique across the whole function (regions included): function arguments
 //! are `%argN`, every other value `%N` from a single counter; ops with several results are
@@ -36,7 +37,8 @@
 //! Constants are bit-exact: a splat (all elements equal, bit for bit) prints its one value
 //! (`dense<1.0>`, `dense<7>`, `dense<true>`; floats that are not finite print as their bit
 //! pattern, `dense<0x7FC00000>`); other constants print their little-endian bytes as a hex
-//! string (`dense<"0x0000803F...">`), except bool, which prints nested `true`/`false` lists.
+//! string (`dense<"0x0000803F...">`), except bool, which prints nested `true`/`false` lists
+//! (the plugin's MLIR reads `i1` hex data bit-packed and rejects one byte per element).
 //!
 //! ## Ops needing more than a rename
 //!
@@ -294,10 +296,7 @@ impl<'g> Ctx<'g> {
     }
     fn arity(&self, n: usize) -> Result<()> {
         if self.operands.len() != n {
-            return Err(self.err(format!(
-                "expects {n} operands, got {}",
-                self.operands.len()
-            )));
+            return Err(self.err(format!("expects {n} operands, got {}", self.operands.len())));
         }
         Ok(())
     }
@@ -719,7 +718,10 @@ impl Lowerer {
                     return Err(cx.err("input, kernel and result must have the same rank >= 2"));
                 }
                 let dims = conv_dims_string(&c.dims, r).ok_or_else(|| {
-                    cx.err(format!("dimension numbers {:?} do not fit rank {r}", c.dims))
+                    cx.err(format!(
+                        "dimension numbers {:?} do not fit rank {r}",
+                        c.dims
+                    ))
                 })?;
                 self.simple(cx, "stablehlo.convolution", |o| conv_attrs(o, c, &dims))
             }
@@ -773,7 +775,7 @@ impl Lowerer {
 
     fn reduction_arity(&mut self, cx: &Ctx<'_>) -> Result<()> {
         let n = cx.operands.len() / 2;
-        if n == 0 || cx.operands.len() % 2 != 0 {
+        if n == 0 || !cx.operands.len().is_multiple_of(2) {
             return Err(cx.err("needs n inputs and n init values"));
         }
         if cx.node.outputs.len() != n {
@@ -1041,7 +1043,11 @@ impl Lowerer {
 // ---------------------------------------------------------------------------------------
 
 fn bad_output(i: usize) -> LowerError {
-    LowerError::new("graph", None, format!("output {i} refers to a missing value"))
+    LowerError::new(
+        "graph",
+        None,
+        format!("output {i} refers to a missing value"),
+    )
 }
 
 fn check_graph(g: &Graph) -> Result<()> {
@@ -1073,7 +1079,10 @@ fn param_type(g: &Graph, p: NodeId) -> Result<&TensorType> {
     let node = g.node(p);
     match node.outputs.as_slice() {
         [t] => Ok(t),
-        _ => Err(LowerError::at(node, "a parameter must have exactly one type")),
+        _ => Err(LowerError::at(
+            node,
+            "a parameter must have exactly one type",
+        )),
     }
 }
 
@@ -1133,8 +1142,18 @@ fn gather_attrs(o: &mut String, g: &GatherDims) {
     o.push_str("dimension_numbers = #stablehlo.gather<");
     let mut first = true;
     field(o, &mut first, "offset_dims", &g.offset_dims);
-    field(o, &mut first, "collapsed_slice_dims", &g.collapsed_slice_dims);
-    field(o, &mut first, "operand_batching_dims", &g.operand_batching_dims);
+    field(
+        o,
+        &mut first,
+        "collapsed_slice_dims",
+        &g.collapsed_slice_dims,
+    );
+    field(
+        o,
+        &mut first,
+        "operand_batching_dims",
+        &g.operand_batching_dims,
+    );
     field(
         o,
         &mut first,
@@ -1154,7 +1173,12 @@ fn scatter_attrs(o: &mut String, s: &ScatterDims) {
     o.push_str("scatter_dimension_numbers = #stablehlo.scatter<");
     let mut first = true;
     field(o, &mut first, "update_window_dims", &s.update_window_dims);
-    field(o, &mut first, "inserted_window_dims", &s.inserted_window_dims);
+    field(
+        o,
+        &mut first,
+        "inserted_window_dims",
+        &s.inserted_window_dims,
+    );
     field(o, &mut first, "input_batching_dims", &s.input_batching_dims);
     field(
         o,
@@ -1388,7 +1412,12 @@ fn write_scalar(o: &mut String, dt: DType, b: &[u8]) {
         }
         DType::BF16 => {
             let bits = le!(u16);
-            write_float(o, f32::from_bits((bits as u32) << 16) as f64, bits as u64, 4);
+            write_float(
+                o,
+                f32::from_bits((bits as u32) << 16) as f64,
+                bits as u64,
+                4,
+            );
             Ok(())
         }
         DType::F32 => {
@@ -1520,20 +1549,36 @@ mod tests {
             scalar_text(DType::F64, &f64::INFINITY.to_le_bytes()),
             "0x7FF0000000000000"
         );
-        assert_eq!(scalar_text(DType::F64, &1e-300f64.to_le_bytes()), "1.0e-300");
+        assert_eq!(
+            scalar_text(DType::F64, &1e-300f64.to_le_bytes()),
+            "1.0e-300"
+        );
         assert_eq!(scalar_text(DType::BF16, &0x3F80u16.to_le_bytes()), "1.0");
         assert_eq!(scalar_text(DType::F16, &0x3C00u16.to_le_bytes()), "1.0");
-        assert_eq!(scalar_text(DType::F16, &0x0001u16.to_le_bytes()), "5.960464477539063e-8");
+        assert_eq!(
+            scalar_text(DType::F16, &0x0001u16.to_le_bytes()),
+            "5.960464477539063e-8"
+        );
         assert_eq!(scalar_text(DType::F16, &0x7E00u16.to_le_bytes()), "0x7E00");
         assert_eq!(scalar_text(DType::I8, &[0x80]), "-128");
         assert_eq!(scalar_text(DType::U8, &[0x80]), "128");
-        assert_eq!(scalar_text(DType::U64, &u64::MAX.to_le_bytes()), "18446744073709551615");
+        assert_eq!(
+            scalar_text(DType::U64, &u64::MAX.to_le_bytes()),
+            "18446744073709551615"
+        );
         assert_eq!(scalar_text(DType::Bool, &[2]), "true");
     }
 
     #[test]
     fn every_finite_f32_subnormal_and_edge_round_trips() {
-        for bits in [1u32, 0x007F_FFFF, 0x0080_0000, 0x7F7F_FFFF, 0x3DCC_CCCD, 0x8000_0001] {
+        for bits in [
+            1u32,
+            0x007F_FFFF,
+            0x0080_0000,
+            0x7F7F_FFFF,
+            0x3DCC_CCCD,
+            0x8000_0001,
+        ] {
             let t = scalar_text(DType::F32, &bits.to_le_bytes());
             let v: f64 = t.parse().unwrap();
             assert_eq!((v as f32).to_bits(), bits, "{t}");

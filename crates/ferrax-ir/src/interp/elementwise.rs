@@ -347,7 +347,12 @@ pub(crate) fn binary(op: BinaryOp, a: &Literal, b: &Literal, out: &TensorType) -
 }
 
 /// `compare(a, b)`.
-pub(crate) fn compare(dir: CompareDir, a: &Literal, b: &Literal, out: &TensorType) -> Result<Literal> {
+pub(crate) fn compare(
+    dir: CompareDir,
+    a: &Literal,
+    b: &Literal,
+    out: &TensorType,
+) -> Result<Literal> {
     same_len("compare", a, b)?;
     if a.dtype() != b.dtype() {
         return Err(Error::dtype(
@@ -373,7 +378,11 @@ pub(crate) fn select(p: &Literal, t: &Literal, f: &Literal, out: &TensorType) ->
     if pb.len() != 1 && pb.len() != n {
         return Err(Error::shape(
             "select",
-            format!("predicate shape {} must be scalar or {}", p.shape(), t.shape()),
+            format!(
+                "predicate shape {} must be scalar or {}",
+                p.shape(),
+                t.shape()
+            ),
         ));
     }
     let mut bytes = Vec::with_capacity(n * w);
@@ -436,7 +445,10 @@ pub(crate) fn bitcast(x: &Literal, out: &TensorType) -> Result<Literal> {
         ));
     }
     if out.dtype == DType::Bool {
-        return Err(Error::dtype("bitcast_convert", "cannot reinterpret as bool"));
+        return Err(Error::dtype(
+            "bitcast_convert",
+            "cannot reinterpret as bool",
+        ));
     }
     Literal::from_bytes(out.clone(), x.bytes().to_vec())
 }

@@ -18,11 +18,19 @@ impl Indices {
     fn new(op: &str, l: &Literal, ivd: usize) -> Result<Indices> {
         let vals = match decode(l) {
             Vals::I(v) => v,
-            _ => return Err(Error::dtype(op, format!("indices must be integers, got {}", l.dtype()))),
+            _ => {
+                return Err(Error::dtype(
+                    op,
+                    format!("indices must be integers, got {}", l.dtype()),
+                ))
+            }
         };
         let rank = l.shape().rank();
         if ivd > rank {
-            return Err(Error::invalid(op, format!("index_vector_dim {ivd} out of range")));
+            return Err(Error::invalid(
+                op,
+                format!("index_vector_dim {ivd} out of range"),
+            ));
         }
         Ok(Indices {
             vals,
@@ -59,7 +67,10 @@ impl Indices {
     /// Position in the batch index of index dim `d` (not the index vector dim).
     fn batch_pos(&self, op: &str, d: usize) -> Result<usize> {
         if d >= self.rank || d == self.ivd {
-            return Err(Error::invalid(op, format!("index batching dim {d} is invalid")));
+            return Err(Error::invalid(
+                op,
+                format!("index batching dim {d} is invalid"),
+            ));
         }
         Ok(if d < self.ivd { d } else { d - 1 })
     }
@@ -67,13 +78,21 @@ impl Indices {
 
 fn check_dims(op: &str, what: &str, dims: &[usize], rank: usize) -> Result<()> {
     if let Some(d) = dims.iter().find(|&&d| d >= rank) {
-        return Err(Error::invalid(op, format!("{what} dim {d} out of range for rank {rank}")));
+        return Err(Error::invalid(
+            op,
+            format!("{what} dim {d} out of range for rank {rank}"),
+        ));
     }
     Ok(())
 }
 
 /// StableHLO `gather`, with start indices clamped so that each slice lies in the operand.
-pub(crate) fn gather(x: &Literal, idx: &Literal, g: &GatherDims, out: &TensorType) -> Result<Literal> {
+pub(crate) fn gather(
+    x: &Literal,
+    idx: &Literal,
+    g: &GatherDims,
+    out: &TensorType,
+) -> Result<Literal> {
     let op = "gather";
     let xd = x.shape().dims();
     let r = xd.len();
@@ -83,21 +102,39 @@ pub(crate) fn gather(x: &Literal, idx: &Literal, g: &GatherDims, out: &TensorTyp
     check_dims(op, "collapsed", &g.collapsed_slice_dims, r)?;
     check_dims(op, "operand batching", &g.operand_batching_dims, r)?;
     check_dims(op, "start_index_map", &g.start_index_map, r)?;
-    if g.slice_sizes.len() != r || g.operand_batching_dims.len() != g.start_indices_batching_dims.len() {
-        return Err(Error::invalid(op, "slice_sizes or batching dims do not fit"));
+    if g.slice_sizes.len() != r
+        || g.operand_batching_dims.len() != g.start_indices_batching_dims.len()
+    {
+        return Err(Error::invalid(
+            op,
+            "slice_sizes or batching dims do not fit",
+        ));
     }
-    let batch_dims: Vec<usize> = (0..od.len()).filter(|d| !g.offset_dims.contains(d)).collect();
+    let batch_dims: Vec<usize> = (0..od.len())
+        .filter(|d| !g.offset_dims.contains(d))
+        .collect();
     let offset_operand_dims: Vec<usize> = (0..r)
         .filter(|d| !g.collapsed_slice_dims.contains(d) && !g.operand_batching_dims.contains(d))
         .collect();
+    let out_batch: Vec<usize> = batch_dims.iter().map(|&d| od[d]).collect();
     if offset_operand_dims.len() != g.offset_dims.len()
-        || batch_dims.len() != ind.batch_shape(idx.shape().dims()).len()
+        || out_batch != ind.batch_shape(idx.shape().dims())
     {
-        return Err(Error::shape(op, "result shape does not fit the dimension numbers"));
+        return Err(Error::shape(
+            op,
+            "result shape does not fit the dimension numbers",
+        ));
     }
-    let ivec_len = if ind.ivd < ind.rank { idx.shape().dims()[ind.ivd] } else { 1 };
+    let ivec_len = if ind.ivd < ind.rank {
+        idx.shape().dims()[ind.ivd]
+    } else {
+        1
+    };
     if ivec_len != g.start_index_map.len() {
-        return Err(Error::shape(op, "index vector length does not match start_index_map"));
+        return Err(Error::shape(
+            op,
+            "index vector length does not match start_index_map",
+        ));
     }
     let batching: Vec<(usize, usize)> = g
         .operand_batching_dims
@@ -129,7 +166,10 @@ pub(crate) fn gather(x: &Literal, idx: &Literal, g: &GatherDims, out: &TensorTyp
         let mut off = 0usize;
         for d in 0..r {
             if full[d] < 0 || full[d] >= xd[d] as i128 {
-                return Err(Error::invalid(op, "operand index out of range (bad dimension numbers)"));
+                return Err(Error::invalid(
+                    op,
+                    "operand index out of range (bad dimension numbers)",
+                ));
             }
             off += full[d] as usize * xs[d];
         }
@@ -159,25 +199,47 @@ pub(crate) fn scatter(
     check_dims(op, "update window", &s.update_window_dims, ud.len())?;
     check_dims(op, "inserted window", &s.inserted_window_dims, r)?;
     check_dims(op, "input batching", &s.input_batching_dims, r)?;
-    check_dims(op, "scatter_dims_to_operand_dims", &s.scatter_dims_to_operand_dims, r)?;
-    if upd.dtype() != x.dtype() || s.input_batching_dims.len() != s.scatter_indices_batching_dims.len() {
+    check_dims(
+        op,
+        "scatter_dims_to_operand_dims",
+        &s.scatter_dims_to_operand_dims,
+        r,
+    )?;
+    if upd.dtype() != x.dtype()
+        || s.input_batching_dims.len() != s.scatter_indices_batching_dims.len()
+    {
         return Err(Error::invalid(op, "updates or batching dims do not fit"));
     }
-    let scatter_dims: Vec<usize> = (0..ud.len()).filter(|d| !s.update_window_dims.contains(d)).collect();
+    let scatter_dims: Vec<usize> = (0..ud.len())
+        .filter(|d| !s.update_window_dims.contains(d))
+        .collect();
     let window_operand_dims: Vec<usize> = (0..r)
         .filter(|d| !s.inserted_window_dims.contains(d) && !s.input_batching_dims.contains(d))
         .collect();
     if window_operand_dims.len() != s.update_window_dims.len() {
-        return Err(Error::shape(op, "update_window_dims do not fit the operand"));
+        return Err(Error::shape(
+            op,
+            "update_window_dims do not fit the operand",
+        ));
     }
     let batch_shape = ind.batch_shape(idx.shape().dims());
     let scatter_sizes: Vec<usize> = scatter_dims.iter().map(|&d| ud[d]).collect();
     if batch_shape != scatter_sizes {
-        return Err(Error::shape(op, "update scatter dims must match the index batch dims"));
+        return Err(Error::shape(
+            op,
+            "update scatter dims must match the index batch dims",
+        ));
     }
-    let ivec_len = if ind.ivd < ind.rank { idx.shape().dims()[ind.ivd] } else { 1 };
+    let ivec_len = if ind.ivd < ind.rank {
+        idx.shape().dims()[ind.ivd]
+    } else {
+        1
+    };
     if ivec_len != s.scatter_dims_to_operand_dims.len() {
-        return Err(Error::shape(op, "index vector length does not match scatter_dims_to_operand_dims"));
+        return Err(Error::shape(
+            op,
+            "index vector length does not match scatter_dims_to_operand_dims",
+        ));
     }
     let batching: Vec<(usize, usize)> = s
         .input_batching_dims

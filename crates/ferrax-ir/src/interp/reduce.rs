@@ -80,7 +80,10 @@ pub(crate) fn reduce(
             }
             f.call(&args, &mut out)?;
             if out.len() != n {
-                return Err(internal("reduce", "body returned the wrong number of values"));
+                return Err(internal(
+                    "reduce",
+                    "body returned the wrong number of values",
+                ));
             }
             args[..n].copy_from_slice(&out);
         }
@@ -89,10 +92,7 @@ pub(crate) fn reduce(
         }
         Ok(())
     })?;
-    res.iter()
-        .zip(outs)
-        .map(|(v, t)| encode(t, v))
-        .collect()
+    res.iter().zip(outs).map(|(v, t)| encode(t, v)).collect()
 }
 
 /// `reduce_window(x..., init...)`: each output element folds, in row-major window order, the
@@ -117,10 +117,19 @@ pub(crate) fn reduce_window(
         || w.window_dilations.len() != r
         || w.padding.len() != r
     {
-        return Err(Error::shape("reduce_window", "window attributes need one entry per dim"));
+        return Err(Error::shape(
+            "reduce_window",
+            "window attributes need one entry per dim",
+        ));
     }
-    if w.base_dilations.contains(&0) || w.window_strides.contains(&0) || w.window_dilations.contains(&0) {
-        return Err(Error::invalid("reduce_window", "strides and dilations must be >= 1"));
+    if w.base_dilations.contains(&0)
+        || w.window_strides.contains(&0)
+        || w.window_dilations.contains(&0)
+    {
+        return Err(Error::invalid(
+            "reduce_window",
+            "strides and dilations must be >= 1",
+        ));
     }
     let out_dims = outs
         .first()
@@ -152,7 +161,8 @@ pub(crate) fn reduce_window(
         for_each_index(&w.window_dimensions, |k| {
             let mut off = 0usize;
             for i in 0..r {
-                let p = o[i] as i64 * w.window_strides[i] as i64 + k[i] as i64 * w.window_dilations[i] as i64
+                let p = o[i] as i64 * w.window_strides[i] as i64
+                    + k[i] as i64 * w.window_dilations[i] as i64
                     - w.padding[i].0;
                 let bd = w.base_dilations[i] as i64;
                 if p < 0 || p >= dilated[i] || p % bd != 0 {
@@ -165,7 +175,10 @@ pub(crate) fn reduce_window(
             }
             f.call(&args, &mut out)?;
             if out.len() != n {
-                return Err(internal("reduce_window", "body returned the wrong number of values"));
+                return Err(internal(
+                    "reduce_window",
+                    "body returned the wrong number of values",
+                ));
             }
             args[..n].copy_from_slice(&out);
             Ok(())
@@ -175,10 +188,7 @@ pub(crate) fn reduce_window(
         }
         Ok(())
     })?;
-    res.iter()
-        .zip(outs)
-        .map(|(v, t)| encode(t, v))
-        .collect()
+    res.iter().zip(outs).map(|(v, t)| encode(t, v)).collect()
 }
 
 /// Stable bottom-up merge sort of `0..n` by a fallible "a before b" predicate. Never panics,
@@ -231,7 +241,10 @@ pub(crate) fn sort(
     let shape = first.shape();
     let sd = shape.dims();
     if dim >= sd.len() {
-        return Err(Error::invalid("sort", format!("dimension {dim} out of range")));
+        return Err(Error::invalid(
+            "sort",
+            format!("dimension {dim} out of range"),
+        ));
     }
     if xs.iter().any(|x| x.shape() != shape) {
         return Err(Error::shape("sort", "operands differ in shape"));
@@ -265,8 +278,5 @@ pub(crate) fn sort(
         }
         Ok(())
     })?;
-    res.iter()
-        .zip(outs)
-        .map(|(v, t)| encode(t, v))
-        .collect()
+    res.iter().zip(outs).map(|(v, t)| encode(t, v)).collect()
 }

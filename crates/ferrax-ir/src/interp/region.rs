@@ -7,7 +7,9 @@
 use super::elementwise::{binary_sc, bitcast_sc, clamp_sc, compare_sc, unary_sc};
 use super::value::{convert_sc, decode, decode_at, internal, scalar_literal, Sc};
 use super::Plan;
-use crate::{rules, BinaryOp, CompareDir, DType, Error, Graph, NodeId, Op, Result, TensorType, UnaryOp};
+use crate::{
+    rules, BinaryOp, CompareDir, DType, Error, Graph, NodeId, Op, Result, TensorType, UnaryOp,
+};
 use std::collections::HashMap;
 
 #[derive(Clone, Debug)]
@@ -141,9 +143,17 @@ pub(crate) struct RegionFn<'g> {
 impl<'g> RegionFn<'g> {
     /// Prepares `g` as the region of op `name`, which passes scalars of `param_dtypes` and
     /// expects `n_out` scalar results.
-    pub(crate) fn new(name: &'static str, g: &'g Graph, param_dtypes: &[DType], n_out: usize) -> Result<RegionFn<'g>> {
+    pub(crate) fn new(
+        name: &'static str,
+        g: &'g Graph,
+        param_dtypes: &[DType],
+        n_out: usize,
+    ) -> Result<RegionFn<'g>> {
         let param_types = g.param_types();
-        let want: Vec<TensorType> = param_dtypes.iter().map(|&d| TensorType::scalar(d)).collect();
+        let want: Vec<TensorType> = param_dtypes
+            .iter()
+            .map(|&d| TensorType::scalar(d))
+            .collect();
         if param_types != want {
             return Err(Error::shape(
                 name,
@@ -158,11 +168,18 @@ impl<'g> RegionFn<'g> {
         if outs.len() != n_out || outs.iter().any(|t| t.shape.rank() != 0) {
             return Err(Error::shape(
                 name,
-                format!("region must return {n_out} scalars, returns ({})", list(&outs)),
+                format!(
+                    "region must return {n_out} scalars, returns ({})",
+                    list(&outs)
+                ),
             ));
         }
         let scalar = ScalarPlan::compile(g);
-        let general = if scalar.is_some() { None } else { Some(Plan::new(g)?) };
+        let general = if scalar.is_some() {
+            None
+        } else {
+            Some(Plan::new(g)?)
+        };
         Ok(RegionFn {
             name,
             scalar,
@@ -199,5 +216,8 @@ impl<'g> RegionFn<'g> {
 }
 
 fn list(ts: &[TensorType]) -> String {
-    ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    ts.iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

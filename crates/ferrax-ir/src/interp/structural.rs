@@ -1,7 +1,7 @@
 //! Data-movement ops, done on raw element bytes (dtype independent).
 
 use super::value::{decode_at, internal};
-use crate::{Error, Literal, Result, Shape, TensorType};
+use crate::{Error, Literal, Result, TensorType};
 
 /// Calls `f` with every multi-index of `dims` in row-major order (once for rank 0, never
 /// for a zero-size shape).
@@ -81,14 +81,17 @@ pub(crate) fn broadcast_in_dim(x: &Literal, dims: &[usize], out: &TensorType) ->
     let xd = x.shape().dims();
     let od = out.shape.dims();
     if dims.len() != xd.len() {
-        return Err(Error::shape("broadcast_in_dim", "one target dim per operand dim needed"));
+        return Err(Error::shape(
+            "broadcast_in_dim",
+            "one target dim per operand dim needed",
+        ));
     }
     let xs = x.shape().strides();
     let mut strides = vec![0usize; od.len()];
     for (i, &d) in dims.iter().enumerate() {
-        let target = *od
-            .get(d)
-            .ok_or_else(|| Error::invalid("broadcast_in_dim", format!("target dim {d} out of range")))?;
+        let target = *od.get(d).ok_or_else(|| {
+            Error::invalid("broadcast_in_dim", format!("target dim {d} out of range"))
+        })?;
         if xd[i] == target {
             strides[d] = xs[i];
         } else if xd[i] != 1 {
@@ -115,14 +118,24 @@ pub(crate) fn transpose(x: &Literal, perm: &[usize], out: &TensorType) -> Result
         .map(|&p| xs.get(p).copied())
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| Error::invalid("transpose", "permutation out of range"))?;
-    let bytes = strided_copy(x.bytes(), x.dtype().byte_size(), out.shape.dims(), &strides, 0)?;
+    let bytes = strided_copy(
+        x.bytes(),
+        x.dtype().byte_size(),
+        out.shape.dims(),
+        &strides,
+        0,
+    )?;
     Literal::from_bytes(out.clone(), bytes)
 }
 
 /// Transposes the raw bytes of `x` with `perm` (used by dot_general).
 pub(crate) fn permute_bytes(x: &Literal, perm: &[usize]) -> Result<Literal> {
     let dims = x.shape().dims();
-    let od: Vec<usize> = perm.iter().map(|&p| dims[p]).collect();
+    let od = perm
+        .iter()
+        .map(|&p| dims.get(p).copied())
+        .collect::<Option<Vec<usize>>>()
+        .ok_or_else(|| Error::invalid("transpose", "permutation out of range"))?;
     transpose(x, perm, &TensorType::new(x.dtype(), od))
 }
 
@@ -136,7 +149,13 @@ pub(crate) fn slice(
     let xs = x.shape().strides();
     let base: usize = start.iter().zip(&xs).map(|(a, s)| a * s).sum();
     let strides: Vec<usize> = strides_.iter().zip(&xs).map(|(a, s)| a * s).collect();
-    let bytes = strided_copy(x.bytes(), x.dtype().byte_size(), out.shape.dims(), &strides, base)?;
+    let bytes = strided_copy(
+        x.bytes(),
+        x.dtype().byte_size(),
+        out.shape.dims(),
+        &strides,
+        base,
+    )?;
     Literal::from_bytes(out.clone(), bytes)
 }
 
@@ -152,14 +171,25 @@ fn start_index(op: &str, l: &Literal) -> Result<i128> {
 }
 
 /// Start indices clamped into `[0, dim - size]`.
-fn clamped_starts(op: &str, starts: &[&Literal], dims: &[usize], sizes: &[usize]) -> Result<Vec<usize>> {
+fn clamped_starts(
+    op: &str,
+    starts: &[&Literal],
+    dims: &[usize],
+    sizes: &[usize],
+) -> Result<Vec<usize>> {
     if starts.len() != dims.len() || sizes.len() != dims.len() {
-        return Err(Error::invalid(op, format!("needs {} start indices", dims.len())));
+        return Err(Error::invalid(
+            op,
+            format!("needs {} start indices", dims.len()),
+        ));
     }
     let mut out = Vec::with_capacity(dims.len());
     for i in 0..dims.len() {
         if sizes[i] > dims[i] {
-            return Err(Error::shape(op, format!("size {} exceeds dim {i} of size {}", sizes[i], dims[i])));
+            return Err(Error::shape(
+                op,
+                format!("size {} exceeds dim {i} of size {}", sizes[i], dims[i]),
+            ));
         }
         let hi = (dims[i] - sizes[i]) as i128;
         out.push(start_index(op, starts[i])?.clamp(0, hi) as usize);
@@ -168,7 +198,12 @@ fn clamped_starts(op: &str, starts: &[&Literal], dims: &[usize], sizes: &[usize]
 }
 
 /// `dynamic_slice(x, starts...)` with start indices clamped into range.
-pub(crate) fn dynamic_slice(x: &Literal, starts: &[&Literal], sizes: &[usize], out: &TensorType) -> Result<Literal> {
+pub(crate) fn dynamic_slice(
+    x: &Literal,
+    starts: &[&Literal],
+    sizes: &[usize],
+    out: &TensorType,
+) -> Result<Literal> {
     let s = clamped_starts("dynamic_slice", starts, x.shape().dims(), sizes)?;
     let xs = x.shape().strides();
     let base: usize = s.iter().zip(&xs).map(|(a, b)| a * b).sum();
@@ -197,7 +232,12 @@ pub(crate) fn dynamic_update_slice(
     let ub = update.bytes();
     let mut k = 0usize;
     for_each_index(ud, |idx| {
-        let off: usize = idx.iter().zip(&s).zip(&xs).map(|((i, a), st)| (i + a) * st).sum();
+        let off: usize = idx
+            .iter()
+            .zip(&s)
+            .zip(&xs)
+            .map(|((i, a), st)| (i + a) * st)
+            .sum();
         bytes[off * w..(off + 1) * w].copy_from_slice(&ub[k * w..(k + 1) * w]);
         k += 1;
         Ok(())
@@ -209,7 +249,10 @@ pub(crate) fn dynamic_update_slice(
 pub(crate) fn concatenate(xs: &[&Literal], dim: usize, out: &TensorType) -> Result<Literal> {
     let od = out.shape.dims();
     if dim >= od.len() {
-        return Err(Error::invalid("concatenate", format!("dimension {dim} out of range")));
+        return Err(Error::invalid(
+            "concatenate",
+            format!("dimension {dim} out of range"),
+        ));
     }
     let w = out.dtype.byte_size();
     let outer: usize = od[..dim].iter().product();
@@ -238,9 +281,19 @@ pub(crate) fn pad(
 ) -> Result<Literal> {
     let w = x.dtype().byte_size();
     if value.bytes().len() != w || value.dtype() != x.dtype() {
-        return Err(Error::shape("pad", "pad value must be a scalar of the operand dtype"));
+        return Err(Error::shape(
+            "pad",
+            "pad value must be a scalar of the operand dtype",
+        ));
     }
     let od = out.shape.dims();
+    let r = x.shape().rank();
+    if low.len() != r || interior.len() != r || od.len() != r {
+        return Err(Error::shape(
+            "pad",
+            format!("padding needs {r} entries per kind"),
+        ));
+    }
     let n = out.shape.numel();
     let mut bytes = Vec::with_capacity(n * w);
     for _ in 0..n {
@@ -267,13 +320,4 @@ pub(crate) fn pad(
         Ok(())
     })?;
     Literal::from_bytes(out.clone(), bytes)
-}
-
-/// Row-major linear index of `idx` in `shape` (callers keep `idx` in range).
-pub(crate) fn linear(shape: &Shape, idx: &[usize]) -> usize {
-    let mut off = 0;
-    for (i, &d) in shape.dims().iter().enumerate() {
-        off = off * d + idx[i];
-    }
-    off
 }

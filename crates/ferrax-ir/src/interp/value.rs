@@ -197,7 +197,9 @@ pub(crate) fn encode(ty: &TensorType, v: &Vals) -> Result<Literal> {
             }
         }
         (Vals::F(v), Class::Float) => match d {
-            DType::F64 => v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+            DType::F64 => v
+                .iter()
+                .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
             DType::F32 => v
                 .iter()
                 .for_each(|&x| out.extend_from_slice(&(x as f32).to_le_bytes())),
@@ -222,7 +224,8 @@ pub(crate) fn scalar_literal(d: DType, s: Sc) -> Literal {
     let mut out = Vec::with_capacity(d.byte_size());
     push_bytes(d, s, &mut out);
     // The byte count is right by construction.
-    Literal::from_bytes(TensorType::scalar(d), out).unwrap_or_else(|_| Literal::zeros(TensorType::scalar(d)))
+    Literal::from_bytes(TensorType::scalar(d), out)
+        .unwrap_or_else(|_| Literal::zeros(TensorType::scalar(d)))
 }
 
 /// Exact widening of IEEE half-precision bits.
@@ -232,7 +235,11 @@ pub(crate) fn f16_bits_to_f64(h: u16) -> f64 {
     let m = u64::from(h & 0x3ff);
     if e == 0x1f {
         if m == 0 {
-            return if neg { f64::NEG_INFINITY } else { f64::INFINITY };
+            return if neg {
+                f64::NEG_INFINITY
+            } else {
+                f64::INFINITY
+            };
         }
         let bits = (u64::from(neg) << 63) | (0x7ffu64 << 52) | (m << 42);
         return f64::from_bits(bits);
