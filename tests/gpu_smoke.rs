@@ -36,16 +36,20 @@ fn gpu_smoke() {
     assert_eq!(v, vec![9.0, 9.0, 18.0, 18.0]);
 
     let u = TensorType::scalar(DType::U32);
-    let g = ferrax::jit::trace_graph(&[u.clone(), u.clone(), u.clone(), u], |a: &Tensor, b: &Tensor, c: &Tensor, d: &Tensor| {
-        ferrax_random::threefry2x32(a, b, c, d)
-    })
+    let g = ferrax::jit::trace_graph(
+        &[u.clone(), u.clone(), u.clone(), u],
+        |a: &Tensor, b: &Tensor, c: &Tensor, d: &Tensor| ferrax_random::threefry2x32(a, b, c, d),
+    )
     .expect("trace threefry");
     let args: Vec<Array> = [0x13198a2eu32, 0x03707344, 0x243f6a88, 0x85a308d3]
         .iter()
         .map(|&v| Array::scalar(v))
         .collect();
     let out = ferrax::exec::run_graph(&rt, &g, &args).expect("threefry on gpu");
-    let (a, b) = (out[0].to_vec::<u32>().unwrap()[0], out[1].to_vec::<u32>().unwrap()[0]);
+    let (a, b) = (
+        out[0].to_vec::<u32>().unwrap()[0],
+        out[1].to_vec::<u32>().unwrap()[0],
+    );
     println!("threefry on GPU: ({a:#010x}, {b:#010x})");
     assert_eq!((a, b), (0xc4923a9c, 0x483df7a0));
 }

@@ -35,7 +35,10 @@ fn hundred_thousand_jit_calls_keep_memory_flat() {
         check += z.to_vec::<f32>().unwrap()[3];
     }
     let end = rss_kib();
-    println!("RSS start {start} KiB, end {end} KiB, growth {} KiB", end as i64 - start as i64);
+    println!(
+        "RSS start {start} KiB, end {end} KiB, growth {} KiB",
+        end as i64 - start as i64
+    );
     assert_eq!(check, 1_800_000.0);
     assert_eq!(f.num_compiled(), 1);
     assert!(

@@ -132,11 +132,14 @@ fn dump(args: &[String]) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let dot = ferrax::ir::dot::to_dot(&graph, &example);
-    let text = ferrax::stablehlo::lower_with_locations(&graph, &example).map_err(|e| e.to_string())?;
+    let text =
+        ferrax::stablehlo::lower_with_locations(&graph, &example).map_err(|e| e.to_string())?;
     let dot_path = out.join(format!("{example}.dot"));
     let mlir_path = out.join(format!("{example}.mlir"));
-    std::fs::write(&dot_path, dot).map_err(|e| format!("cannot write {}: {e}", dot_path.display()))?;
-    std::fs::write(&mlir_path, text).map_err(|e| format!("cannot write {}: {e}", mlir_path.display()))?;
+    std::fs::write(&dot_path, dot)
+        .map_err(|e| format!("cannot write {}: {e}", dot_path.display()))?;
+    std::fs::write(&mlir_path, text)
+        .map_err(|e| format!("cannot write {}: {e}", mlir_path.display()))?;
     println!("wrote {} and {}", dot_path.display(), mlir_path.display());
     Ok(())
 }

@@ -39,13 +39,20 @@ fn emit(g: &Graph, prefix: &str, out: &mut String, depth: usize) {
         for (r, region) in g.node(id).op.regions().iter().enumerate() {
             let p = format!("{name}r{r}_");
             let _ = writeln!(out, "{ind}subgraph cluster_{p} {{");
-            let _ = writeln!(out, "{ind}  label=\"{} region {r}\"; style=dashed;", g.node(id).op.name());
+            let _ = writeln!(
+                out,
+                "{ind}  label=\"{} region {r}\"; style=dashed;",
+                g.node(id).op.name()
+            );
             emit(region, &p, out, depth + 1);
             let _ = writeln!(out, "{ind}}}");
         }
     }
     for (i, v) in g.outputs().iter().enumerate() {
-        let _ = writeln!(out, "{ind}{prefix}out{i} [label=\"output {i}\", shape=box];");
+        let _ = writeln!(
+            out,
+            "{ind}{prefix}out{i} [label=\"output {i}\", shape=box];"
+        );
         let _ = writeln!(out, "{ind}{prefix}n{} -> {prefix}out{i};", v.node.index());
     }
 }

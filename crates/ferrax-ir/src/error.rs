@@ -1,6 +1,7 @@
 //! Error values of the IR: every shape or dtype rule returns one instead of panicking.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// What went wrong.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,12 +16,20 @@ pub enum ErrorKind {
     Trace,
     /// Not supported yet.
     Unsupported,
+    /// Lowering to StableHLO failed.
+    Lowering,
+    /// The PJRT plugin (or loading, fetching or calling it) failed; the message carries the
+    /// plugin's own text and `source` the structured error.
+    Plugin,
+    /// Misuse of the runtime API (wrong argument count, reading an array as the wrong type).
+    Runtime,
 }
 
-/// An IR error: the op, the module path that emitted it (if any) and a message.
+/// The one error type of ferrax (re-exported as `ferrax::Error`): the op, the module path
+/// that emitted it (if any), a message, and for plugin failures the underlying error.
 ///
 /// Displays as `Mlp.layer2: dot_general: contracting dimensions differ: lhs 7, rhs 10`.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug)]
 pub struct Error {
     /// Error class.
     pub kind: ErrorKind,
@@ -30,6 +39,23 @@ pub struct Error {
     pub path: Option<String>,
     /// Human-readable detail.
     pub message: String,
+    /// The underlying error (a `PjrtError` for plugin failures), for downcasting.
+    pub source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl PartialEq for Error {
+    fn eq(&self, o: &Error) -> bool {
+        self.kind == o.kind && self.op == o.op && self.path == o.path && self.message == o.message
+    }
+}
+impl Eq for Error {}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 impl fmt::Display for Error {
@@ -49,7 +75,27 @@ impl Error {
             op: op.into(),
             path: crate::scope::current_path(),
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// Attaches the underlying error.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Error {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// A runtime-misuse error.
+    pub fn runtime(op: impl Into<String>, message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::Runtime, op, message)
+    }
+
+    /// A plugin error wrapping `e` (its text becomes the message).
+    pub fn plugin(
+        op: impl Into<String>,
+        e: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::new(ErrorKind::Plugin, op, e.to_string()).with_source(e)
     }
     /// A shape error.
     pub fn shape(op: impl Into<String>, message: impl Into<String>) -> Error {

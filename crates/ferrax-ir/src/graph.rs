@@ -130,7 +130,10 @@ impl Graph {
 
     /// Types of the results.
     pub fn output_types(&self) -> Vec<TensorType> {
-        self.outputs.iter().map(|v| self.value_type(*v).clone()).collect()
+        self.outputs
+            .iter()
+            .map(|v| self.value_type(*v).clone())
+            .collect()
     }
 
     /// A node.
@@ -174,10 +177,7 @@ impl Graph {
 
     /// Nodes that use any result of `id` (each once).
     pub fn users(&self, id: NodeId) -> Vec<NodeId> {
-        let mut u: Vec<NodeId> = self
-            .g
-            .neighbors_directed(id, Direction::Outgoing)
-            .collect();
+        let mut u: Vec<NodeId> = self.g.neighbors_directed(id, Direction::Outgoing).collect();
         u.sort_unstable();
         u.dedup();
         u
@@ -304,7 +304,10 @@ impl Graph {
             idx.sort_unstable();
             for (i, x) in idx.iter().enumerate() {
                 if *x as usize != i {
-                    return Err(Error::invalid("graph", format!("node {n:?} has operand gap")));
+                    return Err(Error::invalid(
+                        "graph",
+                        format!("node {n:?} has operand gap"),
+                    ));
                 }
             }
             for v in self.operands(n) {
@@ -322,7 +325,12 @@ impl Graph {
         for v in &self.outputs {
             match self.g.node_weight(v.node) {
                 Some(n) if (v.output as usize) < n.outputs.len() => {}
-                _ => return Err(Error::invalid("graph", "an output refers to a missing node")),
+                _ => {
+                    return Err(Error::invalid(
+                        "graph",
+                        "an output refers to a missing node",
+                    ))
+                }
             }
         }
         Ok(())
@@ -384,7 +392,12 @@ impl Graph {
                     output: v.output,
                 })
                 .collect();
-            let id = out.add_node(node.op.clone(), &ops, node.outputs.clone(), node.path.clone());
+            let id = out.add_node(
+                node.op.clone(),
+                &ops,
+                node.outputs.clone(),
+                node.path.clone(),
+            );
             if matches!(node.op, Op::Parameter { .. }) {
                 out.params.push(id);
             }

@@ -33,5 +33,5 @@ pub use op::{
     UnaryOp, WindowAttrs,
 };
 pub use shape::{Shape, TensorType};
-pub use tensor_ops::{inline, ReduceKind};
+pub use tensor_ops::{inline, Branch, ReduceKind};
 pub use trace::{Binding, Tensor, Trace};

@@ -22,12 +22,7 @@ impl Literal {
         if bytes.len() != ty.byte_size() {
             return Err(Error::invalid(
                 "literal",
-                format!(
-                    "{} needs {} bytes, got {}",
-                    ty,
-                    ty.byte_size(),
-                    bytes.len()
-                ),
+                format!("{} needs {} bytes, got {}", ty, ty.byte_size(), bytes.len()),
             ));
         }
         Ok(Literal { ty, bytes })

@@ -46,7 +46,10 @@ pub fn cse(g: &Graph) -> Graph {
         if let Some(&prev) = seen.get(&key) {
             for o in 0..node.outputs.len() as u32 {
                 g.replace_all_uses(
-                    Value { node: id, output: o },
+                    Value {
+                        node: id,
+                        output: o,
+                    },
                     Value {
                         node: prev,
                         output: o,
@@ -85,7 +88,7 @@ fn exact_on_host(op: &Op, operand_types: &[&TensorType], out: &[TensorType]) -> 
         Op::Clamp => !any_low_float,
         Op::Convert => {
             // float -> int is implementation-defined out of range; skip it.
-            !any_low_float && !(float_in && out.iter().any(|t| !t.dtype.is_float()))
+            !(any_low_float || float_in && out.iter().any(|t| !t.dtype.is_float()))
         }
         Op::Unary(u) => {
             if !float_in {
@@ -113,7 +116,12 @@ fn exact_on_host(op: &Op, operand_types: &[&TensorType], out: &[TensorType]) -> 
                 !any_low_float
                     && matches!(
                         b,
-                        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Max | BinaryOp::Min
+                        BinaryOp::Add
+                            | BinaryOp::Sub
+                            | BinaryOp::Mul
+                            | BinaryOp::Div
+                            | BinaryOp::Max
+                            | BinaryOp::Min
                     )
             }
         }

@@ -4,8 +4,8 @@
 //! declared result type in `declared` and check it.
 
 use crate::{
-    BinaryOp, DType, DotDims, Error, GatherDims, Graph, Op, Result, ScatterDims, Shape,
-    TensorType, UnaryOp,
+    BinaryOp, DType, DotDims, Error, GatherDims, Graph, Op, Result, ScatterDims, Shape, TensorType,
+    UnaryOp,
 };
 
 fn want_declared<'a>(op: &Op, declared: &'a [TensorType]) -> Result<&'a TensorType> {
@@ -61,7 +61,10 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
         Op::Iota { dim } => {
             let t = want_declared(op, declared)?;
             if *dim >= t.shape.rank() {
-                return Err(Error::invalid(name, format!("dimension {dim} out of range for {t}")));
+                return Err(Error::invalid(
+                    name,
+                    format!("dimension {dim} out of range for {t}"),
+                ));
             }
             if t.dtype.is_bool() {
                 return Err(Error::dtype(name, "iota of bool is not supported"));
@@ -79,13 +82,19 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
         Op::Compare(_) => {
             arity(op, operands, 2)?;
             same_type(name, &operands[0], &operands[1])?;
-            Ok(vec![TensorType::new(DType::Bool, operands[0].shape.clone())])
+            Ok(vec![TensorType::new(
+                DType::Bool,
+                operands[0].shape.clone(),
+            )])
         }
         Op::Select => {
             arity(op, operands, 3)?;
             let (p, t, f) = (&operands[0], &operands[1], &operands[2]);
             if p.dtype != DType::Bool {
-                return Err(Error::dtype(name, format!("predicate must be bool, got {}", p.dtype)));
+                return Err(Error::dtype(
+                    name,
+                    format!("predicate must be bool, got {}", p.dtype),
+                ));
             }
             same_type(name, t, f)?;
             if p.shape.rank() != 0 && p.shape != t.shape {
@@ -101,10 +110,16 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             let (lo, x, hi) = (&operands[0], &operands[1], &operands[2]);
             for (w, b) in [("min", lo), ("max", hi)] {
                 if b.dtype != x.dtype {
-                    return Err(Error::dtype(name, format!("{w} has dtype {}, operand {}", b.dtype, x.dtype)));
+                    return Err(Error::dtype(
+                        name,
+                        format!("{w} has dtype {}, operand {}", b.dtype, x.dtype),
+                    ));
                 }
                 if b.shape.rank() != 0 && b.shape != x.shape {
-                    return Err(Error::shape(name, format!("{w} shape {} must be scalar or {}", b.shape, x.shape)));
+                    return Err(Error::shape(
+                        name,
+                        format!("{w} shape {} must be scalar or {}", b.shape, x.shape),
+                    ));
                 }
             }
             Ok(vec![x.clone()])
@@ -124,10 +139,14 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             if t.shape != x.shape {
                 return Err(Error::shape(name, "bitcast_convert keeps the shape"));
             }
-            if t.dtype.bit_width() != x.dtype.bit_width() || t.dtype.is_bool() || x.dtype.is_bool() {
+            if t.dtype.bit_width() != x.dtype.bit_width() || t.dtype.is_bool() || x.dtype.is_bool()
+            {
                 return Err(Error::dtype(
                     name,
-                    format!("cannot reinterpret {} as {} (widths must match, no bool)", x.dtype, t.dtype),
+                    format!(
+                        "cannot reinterpret {} as {} (widths must match, no bool)",
+                        x.dtype, t.dtype
+                    ),
                 ));
             }
             Ok(vec![t.clone()])
@@ -142,7 +161,11 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             if dims.len() != x.shape.rank() {
                 return Err(Error::shape(
                     name,
-                    format!("needs one target dim per operand dim: {} vs rank {}", dims.len(), x.shape.rank()),
+                    format!(
+                        "needs one target dim per operand dim: {} vs rank {}",
+                        dims.len(),
+                        x.shape.rank()
+                    ),
                 ));
             }
             check_axes(name, "target", dims, t.shape.rank())?;
@@ -151,7 +174,10 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
                 if s != 1 && s != o {
                     return Err(Error::shape(
                         name,
-                        format!("cannot broadcast {} to {}: dim {i} has size {s}, target {o}", x.shape, t.shape),
+                        format!(
+                            "cannot broadcast {} to {}: dim {i} has size {s}, target {o}",
+                            x.shape, t.shape
+                        ),
                     ));
                 }
             }
@@ -182,24 +208,43 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             arity(op, operands, 1)?;
             let x = &operands[0];
             if perm.len() != x.shape.rank() {
-                return Err(Error::shape(name, format!("permutation {perm:?} has wrong length for rank {}", x.shape.rank())));
+                return Err(Error::shape(
+                    name,
+                    format!(
+                        "permutation {perm:?} has wrong length for rank {}",
+                        x.shape.rank()
+                    ),
+                ));
             }
             check_axes(name, "permutation", perm, x.shape.rank())?;
-            Ok(vec![TensorType::new(x.dtype, perm.iter().map(|&p| x.shape.0[p]).collect::<Vec<_>>())])
+            Ok(vec![TensorType::new(
+                x.dtype,
+                perm.iter().map(|&p| x.shape.0[p]).collect::<Vec<_>>(),
+            )])
         }
-        Op::Slice { start, limit, strides } => {
+        Op::Slice {
+            start,
+            limit,
+            strides,
+        } => {
             arity(op, operands, 1)?;
             let x = &operands[0];
             let r = x.shape.rank();
             if start.len() != r || limit.len() != r || strides.len() != r {
-                return Err(Error::shape(name, format!("start/limit/strides need {r} entries")));
+                return Err(Error::shape(
+                    name,
+                    format!("start/limit/strides need {r} entries"),
+                ));
             }
             let mut dims = Vec::with_capacity(r);
             for i in 0..r {
                 if strides[i] == 0 || start[i] > limit[i] || limit[i] > x.shape.0[i] {
                     return Err(Error::shape(
                         name,
-                        format!("dim {i}: [{}:{}:{}] is invalid for size {}", start[i], limit[i], strides[i], x.shape.0[i]),
+                        format!(
+                            "dim {i}: [{}:{}:{}] is invalid for size {}",
+                            start[i], limit[i], strides[i], x.shape.0[i]
+                        ),
                     ));
                 }
                 dims.push((limit[i] - start[i]).div_ceil(strides[i]));
@@ -216,9 +261,12 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             if sizes.len() != r {
                 return Err(Error::shape(name, format!("needs {r} slice sizes")));
             }
-            for i in 0..r {
-                if sizes[i] > x.shape.0[i] {
-                    return Err(Error::shape(name, format!("slice size {} exceeds dim {i} of size {}", sizes[i], x.shape.0[i])));
+            for (i, (&s, &d)) in sizes.iter().zip(&x.shape.0).enumerate() {
+                if s > d {
+                    return Err(Error::shape(
+                        name,
+                        format!("slice size {s} exceeds dim {i} of size {d}"),
+                    ));
                 }
             }
             Ok(vec![TensorType::new(x.dtype, sizes.clone())])
@@ -231,11 +279,17 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             arity(op, operands, 2 + r)?;
             let u = &operands[1];
             if u.dtype != x.dtype || u.shape.rank() != r {
-                return Err(Error::shape(name, format!("update {u} does not fit operand {x}")));
+                return Err(Error::shape(
+                    name,
+                    format!("update {u} does not fit operand {x}"),
+                ));
             }
             for i in 0..r {
                 if u.shape.0[i] > x.shape.0[i] {
-                    return Err(Error::shape(name, format!("update {u} is larger than operand {x}")));
+                    return Err(Error::shape(
+                        name,
+                        format!("update {u} is larger than operand {x}"),
+                    ));
                 }
             }
             starts_ok(name, &operands[2..])?;
@@ -247,40 +301,66 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
                 .ok_or_else(|| Error::invalid(name, "needs at least one operand"))?;
             let r = first.shape.rank();
             if *dim >= r {
-                return Err(Error::invalid(name, format!("dimension {dim} out of range for rank {r}")));
+                return Err(Error::invalid(
+                    name,
+                    format!("dimension {dim} out of range for rank {r}"),
+                ));
             }
             let mut out = first.shape.0.clone();
             out[*dim] = 0;
             for t in operands {
                 if t.dtype != first.dtype || t.shape.rank() != r {
-                    return Err(Error::shape(name, format!("operand {t} does not match {first}")));
+                    return Err(Error::shape(
+                        name,
+                        format!("operand {t} does not match {first}"),
+                    ));
                 }
                 for i in 0..r {
                     if i != *dim && t.shape.0[i] != first.shape.0[i] {
-                        return Err(Error::shape(name, format!("operand {t} differs from {first} outside dim {dim}")));
+                        return Err(Error::shape(
+                            name,
+                            format!("operand {t} differs from {first} outside dim {dim}"),
+                        ));
                     }
                 }
                 out[*dim] += t.shape.0[*dim];
             }
             Ok(vec![TensorType::new(first.dtype, out)])
         }
-        Op::Pad { low, high, interior } => {
+        Op::Pad {
+            low,
+            high,
+            interior,
+        } => {
             arity(op, operands, 2)?;
             let (x, v) = (&operands[0], &operands[1]);
             let r = x.shape.rank();
             if v.dtype != x.dtype || v.shape.rank() != 0 {
-                return Err(Error::shape(name, format!("pad value must be a {} scalar, got {v}", x.dtype)));
+                return Err(Error::shape(
+                    name,
+                    format!("pad value must be a {} scalar, got {v}", x.dtype),
+                ));
             }
             if low.len() != r || high.len() != r || interior.len() != r {
-                return Err(Error::shape(name, format!("low/high/interior need {r} entries")));
+                return Err(Error::shape(
+                    name,
+                    format!("low/high/interior need {r} entries"),
+                ));
             }
             let mut dims = Vec::with_capacity(r);
             for i in 0..r {
                 let n = x.shape.0[i] as i64;
-                let inner = if n == 0 { 0 } else { n + (n - 1) * interior[i] as i64 };
+                let inner = if n == 0 {
+                    0
+                } else {
+                    n + (n - 1) * interior[i] as i64
+                };
                 let d = inner + low[i] + high[i];
                 if d < 0 {
-                    return Err(Error::shape(name, format!("dim {i} would have negative size {d}")));
+                    return Err(Error::shape(
+                        name,
+                        format!("dim {i} would have negative size {d}"),
+                    ));
                 }
                 dims.push(d as usize);
             }
@@ -302,7 +382,10 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             let mut t = dot_general(d, &operands[0], &operands[1])?;
             if let Some(decl) = declared.first() {
                 if decl.shape != t.shape {
-                    return Err(Error::shape(name, format!("declared result {decl} but the result is {t}")));
+                    return Err(Error::shape(
+                        name,
+                        format!("declared result {decl} but the result is {t}"),
+                    ));
                 }
                 t.dtype = decl.dtype;
             }
@@ -310,7 +393,7 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
         }
         Op::Reduce { dims, body } => {
             let n = operands.len() / 2;
-            if n == 0 || operands.len() % 2 != 0 {
+            if n == 0 || !operands.len().is_multiple_of(2) {
                 return Err(Error::invalid(name, "needs n inputs and n init values"));
             }
             let x0 = &operands[0];
@@ -320,10 +403,16 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             for i in 0..n {
                 let (x, init) = (&operands[i], &operands[n + i]);
                 if x.shape != x0.shape {
-                    return Err(Error::shape(name, format!("inputs {x0} and {x} differ in shape")));
+                    return Err(Error::shape(
+                        name,
+                        format!("inputs {x0} and {x} differ in shape"),
+                    ));
                 }
                 if init.shape.rank() != 0 || init.dtype != x.dtype {
-                    return Err(Error::shape(name, format!("init value {i} must be a {} scalar, got {init}", x.dtype)));
+                    return Err(Error::shape(
+                        name,
+                        format!("init value {i} must be a {} scalar, got {init}", x.dtype),
+                    ));
                 }
                 let kept: Vec<usize> = (0..x.shape.rank())
                     .filter(|a| !dims.contains(a))
@@ -338,7 +427,7 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
         }
         Op::ReduceWindow { window, body } => {
             let n = operands.len() / 2;
-            if n == 0 || operands.len() % 2 != 0 {
+            if n == 0 || !operands.len().is_multiple_of(2) {
                 return Err(Error::invalid(name, "needs n inputs and n init values"));
             }
             let x0 = &operands[0];
@@ -350,18 +439,36 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
                 || w.window_dilations.len() != r
                 || w.padding.len() != r
             {
-                return Err(Error::shape(name, format!("window attributes need {r} entries each")));
+                return Err(Error::shape(
+                    name,
+                    format!("window attributes need {r} entries each"),
+                ));
             }
             let mut dims = Vec::with_capacity(r);
             for i in 0..r {
-                if w.window_strides[i] == 0 || w.base_dilations[i] == 0 || w.window_dilations[i] == 0 || w.window_dimensions[i] == 0 {
-                    return Err(Error::invalid(name, format!("dim {i}: sizes, strides and dilations must be >= 1")));
+                if w.window_strides[i] == 0
+                    || w.base_dilations[i] == 0
+                    || w.window_dilations[i] == 0
+                    || w.window_dimensions[i] == 0
+                {
+                    return Err(Error::invalid(
+                        name,
+                        format!("dim {i}: sizes, strides and dilations must be >= 1"),
+                    ));
                 }
                 let n_in = x0.shape.0[i] as i64;
-                let dilated = if n_in == 0 { 0 } else { (n_in - 1) * w.base_dilations[i] as i64 + 1 };
+                let dilated = if n_in == 0 {
+                    0
+                } else {
+                    (n_in - 1) * w.base_dilations[i] as i64 + 1
+                };
                 let padded = dilated + w.padding[i].0 + w.padding[i].1;
                 let wd = (w.window_dimensions[i] as i64 - 1) * w.window_dilations[i] as i64 + 1;
-                let d = if padded < wd { 0 } else { (padded - wd) / w.window_strides[i] as i64 + 1 };
+                let d = if padded < wd {
+                    0
+                } else {
+                    (padded - wd) / w.window_strides[i] as i64 + 1
+                };
                 dims.push(d as usize);
             }
             let mut outs = Vec::new();
@@ -369,7 +476,10 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             for i in 0..n {
                 let (x, init) = (&operands[i], &operands[n + i]);
                 if x.shape != x0.shape || init.shape.rank() != 0 || init.dtype != x.dtype {
-                    return Err(Error::shape(name, format!("input {i} or its init value does not fit")));
+                    return Err(Error::shape(
+                        name,
+                        format!("input {i} or its init value does not fit"),
+                    ));
                 }
                 outs.push(TensorType::new(x.dtype, dims.clone()));
                 scalars.push(TensorType::scalar(x.dtype));
@@ -382,26 +492,46 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             arity(op, operands, 2)?;
             convolution(c, &operands[0], &operands[1]).map(|t| vec![t])
         }
-        Op::Sort { dim, comparator, .. } => {
+        Op::Sort {
+            dim, comparator, ..
+        } => {
             let x0 = operands
                 .first()
                 .ok_or_else(|| Error::invalid(name, "needs at least one operand"))?;
             if *dim >= x0.shape.rank() {
-                return Err(Error::invalid(name, format!("dimension {dim} out of range for rank {}", x0.shape.rank())));
+                return Err(Error::invalid(
+                    name,
+                    format!("dimension {dim} out of range for rank {}", x0.shape.rank()),
+                ));
             }
             let mut params = Vec::new();
             for x in operands {
                 if x.shape != x0.shape {
-                    return Err(Error::shape(name, format!("operands {x0} and {x} differ in shape")));
+                    return Err(Error::shape(
+                        name,
+                        format!("operands {x0} and {x} differ in shape"),
+                    ));
                 }
                 params.push(TensorType::scalar(x.dtype));
                 params.push(TensorType::scalar(x.dtype));
             }
-            region_sig(name, "comparator", comparator, &params, &[TensorType::scalar(DType::Bool)])?;
+            region_sig(
+                name,
+                "comparator",
+                comparator,
+                &params,
+                &[TensorType::scalar(DType::Bool)],
+            )?;
             Ok(operands.to_vec())
         }
         Op::While { cond, body } => {
-            region_sig(name, "cond", cond, operands, &[TensorType::scalar(DType::Bool)])?;
+            region_sig(
+                name,
+                "cond",
+                cond,
+                operands,
+                &[TensorType::scalar(DType::Bool)],
+            )?;
             region_sig(name, "body", body, operands, operands)?;
             Ok(operands.to_vec())
         }
@@ -410,7 +540,10 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
                 .first()
                 .ok_or_else(|| Error::invalid(name, "needs an index operand"))?;
             if idx.dtype != DType::I32 || idx.shape.rank() != 0 {
-                return Err(Error::dtype(name, format!("index must be an i32 scalar, got {idx}")));
+                return Err(Error::dtype(
+                    name,
+                    format!("index must be an i32 scalar, got {idx}"),
+                ));
             }
             let first = branches
                 .first()
@@ -424,7 +557,13 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
     }
 }
 
-fn region_sig(op: &str, what: &str, g: &Graph, params: &[TensorType], outs: &[TensorType]) -> Result<()> {
+fn region_sig(
+    op: &str,
+    what: &str,
+    g: &Graph,
+    params: &[TensorType],
+    outs: &[TensorType],
+) -> Result<()> {
     let p = g.param_types();
     let o = g.output_types();
     if p != params || o != outs {
@@ -443,13 +582,19 @@ fn region_sig(op: &str, what: &str, g: &Graph, params: &[TensorType], outs: &[Te
 }
 
 fn list(ts: &[TensorType]) -> String {
-    ts.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+    ts.iter()
+        .map(|t| t.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn starts_ok(op: &str, starts: &[TensorType]) -> Result<()> {
     for s in starts {
         if s.shape.rank() != 0 || !s.dtype.is_int() {
-            return Err(Error::dtype(op, format!("start indices must be integer scalars, got {s}")));
+            return Err(Error::dtype(
+                op,
+                format!("start indices must be integer scalars, got {s}"),
+            ));
         }
     }
     Ok(())
@@ -457,10 +602,16 @@ fn starts_ok(op: &str, starts: &[TensorType]) -> Result<()> {
 
 fn same_type(op: &str, a: &TensorType, b: &TensorType) -> Result<()> {
     if a.dtype != b.dtype {
-        return Err(Error::dtype(op, format!("operand dtypes differ: {} vs {}", a.dtype, b.dtype)));
+        return Err(Error::dtype(
+            op,
+            format!("operand dtypes differ: {} vs {}", a.dtype, b.dtype),
+        ));
     }
     if a.shape != b.shape {
-        return Err(Error::shape(op, format!("operand shapes differ: {} vs {}", a.shape, b.shape)));
+        return Err(Error::shape(
+            op,
+            format!("operand shapes differ: {} vs {}", a.shape, b.shape),
+        ));
     }
     Ok(())
 }
@@ -489,13 +640,23 @@ pub fn binary(b: BinaryOp, x: &TensorType, y: &TensorType) -> Result<TensorType>
     same_type(b.name(), x, y)?;
     let d = x.dtype;
     let ok = match b {
-        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem | BinaryOp::Max | BinaryOp::Min => {
-            d.is_int() || d.is_float() || (d.is_bool() && matches!(b, BinaryOp::Max | BinaryOp::Min))
+        BinaryOp::Add
+        | BinaryOp::Sub
+        | BinaryOp::Mul
+        | BinaryOp::Div
+        | BinaryOp::Rem
+        | BinaryOp::Max
+        | BinaryOp::Min => {
+            d.is_int()
+                || d.is_float()
+                || (d.is_bool() && matches!(b, BinaryOp::Max | BinaryOp::Min))
         }
         BinaryOp::Pow => d.is_int() || d.is_float(),
         BinaryOp::Atan2 => d.is_float(),
         BinaryOp::And | BinaryOp::Or | BinaryOp::Xor => d.is_int() || d.is_bool(),
-        BinaryOp::ShiftLeft | BinaryOp::ShiftRightLogical | BinaryOp::ShiftRightArithmetic => d.is_int(),
+        BinaryOp::ShiftLeft | BinaryOp::ShiftRightLogical | BinaryOp::ShiftRightArithmetic => {
+            d.is_int()
+        }
     };
     if !ok {
         return Err(Error::dtype(b.name(), format!("not defined for {d}")));
@@ -507,13 +668,19 @@ pub fn binary(b: BinaryOp, x: &TensorType, y: &TensorType) -> Result<TensorType>
 pub fn dot_general(d: &DotDims, l: &TensorType, r: &TensorType) -> Result<TensorType> {
     let name = "dot_general";
     if l.dtype != r.dtype {
-        return Err(Error::dtype(name, format!("operand dtypes differ: {} vs {}", l.dtype, r.dtype)));
+        return Err(Error::dtype(
+            name,
+            format!("operand dtypes differ: {} vs {}", l.dtype, r.dtype),
+        ));
     }
     if l.dtype.is_bool() {
         return Err(Error::dtype(name, "not defined for bool"));
     }
     if d.lhs_batch.len() != d.rhs_batch.len() || d.lhs_contract.len() != d.rhs_contract.len() {
-        return Err(Error::invalid(name, "batch and contracting dimension lists must pair up"));
+        return Err(Error::invalid(
+            name,
+            "batch and contracting dimension lists must pair up",
+        ));
     }
     let lall: Vec<usize> = d.lhs_batch.iter().chain(&d.lhs_contract).copied().collect();
     let rall: Vec<usize> = d.rhs_batch.iter().chain(&d.rhs_contract).copied().collect();
@@ -523,7 +690,10 @@ pub fn dot_general(d: &DotDims, l: &TensorType, r: &TensorType) -> Result<Tensor
         if l.shape.0[*a] != r.shape.0[*b] {
             return Err(Error::shape(
                 name,
-                format!("batch dimensions differ: lhs dim {a} has size {}, rhs dim {b} has size {}", l.shape.0[*a], r.shape.0[*b]),
+                format!(
+                    "batch dimensions differ: lhs dim {a} has size {}, rhs dim {b} has size {}",
+                    l.shape.0[*a], r.shape.0[*b]
+                ),
             ));
         }
     }
@@ -539,15 +709,26 @@ pub fn dot_general(d: &DotDims, l: &TensorType, r: &TensorType) -> Result<Tensor
         }
     }
     let mut dims: Vec<usize> = d.lhs_batch.iter().map(|&a| l.shape.0[a]).collect();
-    dims.extend((0..l.shape.rank()).filter(|a| !lall.contains(a)).map(|a| l.shape.0[a]));
-    dims.extend((0..r.shape.rank()).filter(|a| !rall.contains(a)).map(|a| r.shape.0[a]));
+    dims.extend(
+        (0..l.shape.rank())
+            .filter(|a| !lall.contains(a))
+            .map(|a| l.shape.0[a]),
+    );
+    dims.extend(
+        (0..r.shape.rank())
+            .filter(|a| !rall.contains(a))
+            .map(|a| r.shape.0[a]),
+    );
     Ok(TensorType::new(l.dtype, dims))
 }
 
 fn gather(g: &GatherDims, x: &TensorType, idx: &TensorType) -> Result<TensorType> {
     let name = "gather";
     if !idx.dtype.is_int() {
-        return Err(Error::dtype(name, format!("indices must be integers, got {}", idx.dtype)));
+        return Err(Error::dtype(
+            name,
+            format!("indices must be integers, got {}", idx.dtype),
+        ));
     }
     let r = x.shape.rank();
     if g.slice_sizes.len() != r {
@@ -555,20 +736,36 @@ fn gather(g: &GatherDims, x: &TensorType, idx: &TensorType) -> Result<TensorType
     }
     for i in 0..r {
         if g.slice_sizes[i] > x.shape.0[i] {
-            return Err(Error::shape(name, format!("slice size {} exceeds dim {i} of {}", g.slice_sizes[i], x.shape)));
+            return Err(Error::shape(
+                name,
+                format!(
+                    "slice size {} exceeds dim {i} of {}",
+                    g.slice_sizes[i], x.shape
+                ),
+            ));
         }
     }
     check_axes(name, "collapsed", &g.collapsed_slice_dims, r)?;
     check_axes(name, "operand batching", &g.operand_batching_dims, r)?;
-    for &c in g.collapsed_slice_dims.iter().chain(&g.operand_batching_dims) {
+    for &c in g
+        .collapsed_slice_dims
+        .iter()
+        .chain(&g.operand_batching_dims)
+    {
         if g.slice_sizes[c] > 1 {
-            return Err(Error::shape(name, format!("collapsed/batching dim {c} must have slice size <= 1")));
+            return Err(Error::shape(
+                name,
+                format!("collapsed/batching dim {c} must have slice size <= 1"),
+            ));
         }
     }
     check_axes(name, "start_index_map", &g.start_index_map, r)?;
     let ir = idx.shape.rank();
     if g.index_vector_dim > ir {
-        return Err(Error::invalid(name, format!("index_vector_dim {} out of range", g.index_vector_dim)));
+        return Err(Error::invalid(
+            name,
+            format!("index_vector_dim {} out of range", g.index_vector_dim),
+        ));
     }
     let mut batch_shape: Vec<usize> = idx.shape.0.clone();
     let ivec = if g.index_vector_dim < ir {
@@ -577,7 +774,13 @@ fn gather(g: &GatherDims, x: &TensorType, idx: &TensorType) -> Result<TensorType
         1
     };
     if ivec != g.start_index_map.len() {
-        return Err(Error::shape(name, format!("index vectors have {ivec} components, start_index_map has {}", g.start_index_map.len())));
+        return Err(Error::shape(
+            name,
+            format!(
+                "index vectors have {ivec} components, start_index_map has {}",
+                g.start_index_map.len()
+            ),
+        ));
     }
     if g.operand_batching_dims.len() != g.start_indices_batching_dims.len() {
         return Err(Error::invalid(name, "batching dims must pair up"));
@@ -587,7 +790,10 @@ fn gather(g: &GatherDims, x: &TensorType, idx: &TensorType) -> Result<TensorType
         .map(|d| g.slice_sizes[d])
         .collect();
     if offset_sizes.len() != g.offset_dims.len() {
-        return Err(Error::shape(name, format!("offset_dims needs {} entries", offset_sizes.len())));
+        return Err(Error::shape(
+            name,
+            format!("offset_dims needs {} entries", offset_sizes.len()),
+        ));
     }
     let out_rank = batch_shape.len() + offset_sizes.len();
     check_axes(name, "offset", &g.offset_dims, out_rank)?;
@@ -608,15 +814,26 @@ fn gather(g: &GatherDims, x: &TensorType, idx: &TensorType) -> Result<TensorType
 fn scatter(s: &ScatterDims, x: &TensorType, idx: &TensorType, upd: &TensorType) -> Result<()> {
     let name = "scatter";
     if !idx.dtype.is_int() {
-        return Err(Error::dtype(name, format!("indices must be integers, got {}", idx.dtype)));
+        return Err(Error::dtype(
+            name,
+            format!("indices must be integers, got {}", idx.dtype),
+        ));
     }
     if upd.dtype != x.dtype {
-        return Err(Error::dtype(name, format!("updates have dtype {}, operand {}", upd.dtype, x.dtype)));
+        return Err(Error::dtype(
+            name,
+            format!("updates have dtype {}, operand {}", upd.dtype, x.dtype),
+        ));
     }
     let r = x.shape.rank();
     check_axes(name, "inserted window", &s.inserted_window_dims, r)?;
     check_axes(name, "input batching", &s.input_batching_dims, r)?;
-    check_axes(name, "scatter_dims_to_operand_dims", &s.scatter_dims_to_operand_dims, r)?;
+    check_axes(
+        name,
+        "scatter_dims_to_operand_dims",
+        &s.scatter_dims_to_operand_dims,
+        r,
+    )?;
     let ir = idx.shape.rank();
     if s.index_vector_dim > ir {
         return Err(Error::invalid(name, "index_vector_dim out of range"));
@@ -628,17 +845,38 @@ fn scatter(s: &ScatterDims, x: &TensorType, idx: &TensorType, upd: &TensorType) 
         1
     };
     if ivec != s.scatter_dims_to_operand_dims.len() {
-        return Err(Error::shape(name, "index vector length does not match scatter_dims_to_operand_dims"));
+        return Err(Error::shape(
+            name,
+            "index vector length does not match scatter_dims_to_operand_dims",
+        ));
     }
     let window_rank = r - s.inserted_window_dims.len() - s.input_batching_dims.len();
-    if s.update_window_dims.len() != window_rank || upd.shape.rank() != batch_shape.len() + window_rank {
-        return Err(Error::shape(name, format!("updates {upd} do not fit operand {x} and indices {idx}")));
+    if s.update_window_dims.len() != window_rank
+        || upd.shape.rank() != batch_shape.len() + window_rank
+    {
+        return Err(Error::shape(
+            name,
+            format!("updates {upd} do not fit operand {x} and indices {idx}"),
+        ));
     }
-    check_axes(name, "update window", &s.update_window_dims, upd.shape.rank())?;
-    let scatter_dims: Vec<usize> = (0..upd.shape.rank()).filter(|d| !s.update_window_dims.contains(d)).collect();
+    check_axes(
+        name,
+        "update window",
+        &s.update_window_dims,
+        upd.shape.rank(),
+    )?;
+    let scatter_dims: Vec<usize> = (0..upd.shape.rank())
+        .filter(|d| !s.update_window_dims.contains(d))
+        .collect();
     for (k, d) in scatter_dims.iter().enumerate() {
         if upd.shape.0[*d] != batch_shape[k] {
-            return Err(Error::shape(name, format!("update dim {d} must equal index batch size {}", batch_shape[k])));
+            return Err(Error::shape(
+                name,
+                format!(
+                    "update dim {d} must equal index batch size {}",
+                    batch_shape[k]
+                ),
+            ));
         }
     }
     let window_operand_dims: Vec<usize> = (0..r)
@@ -646,7 +884,10 @@ fn scatter(s: &ScatterDims, x: &TensorType, idx: &TensorType, upd: &TensorType) 
         .collect();
     for (k, &d) in s.update_window_dims.iter().enumerate() {
         if upd.shape.0[d] > x.shape.0[window_operand_dims[k]] {
-            return Err(Error::shape(name, format!("update window dim {d} is larger than the operand")));
+            return Err(Error::shape(
+                name,
+                format!("update window dim {d} is larger than the operand"),
+            ));
         }
     }
     Ok(())
@@ -655,19 +896,38 @@ fn scatter(s: &ScatterDims, x: &TensorType, idx: &TensorType, upd: &TensorType) 
 fn convolution(c: &crate::ConvAttrs, l: &TensorType, k: &TensorType) -> Result<TensorType> {
     let name = "convolution";
     if l.dtype != k.dtype || !(l.dtype.is_float() || l.dtype.is_int()) {
-        return Err(Error::dtype(name, format!("operand dtypes {} and {} must match and be numeric", l.dtype, k.dtype)));
+        return Err(Error::dtype(
+            name,
+            format!(
+                "operand dtypes {} and {} must match and be numeric",
+                l.dtype, k.dtype
+            ),
+        ));
     }
     let r = l.shape.rank();
     if r < 2 || k.shape.rank() != r {
-        return Err(Error::shape(name, format!("input {l} and kernel {k} must have the same rank >= 2")));
+        return Err(Error::shape(
+            name,
+            format!("input {l} and kernel {k} must have the same rank >= 2"),
+        ));
     }
     let ns = r - 2;
     let d = &c.dims;
     if d.input_spatial.len() != ns || d.kernel_spatial.len() != ns || d.output_spatial.len() != ns {
-        return Err(Error::shape(name, format!("needs {ns} spatial dims everywhere")));
+        return Err(Error::shape(
+            name,
+            format!("needs {ns} spatial dims everywhere"),
+        ));
     }
-    if c.window_strides.len() != ns || c.padding.len() != ns || c.lhs_dilation.len() != ns || c.rhs_dilation.len() != ns {
-        return Err(Error::shape(name, format!("strides/padding/dilations need {ns} entries")));
+    if c.window_strides.len() != ns
+        || c.padding.len() != ns
+        || c.lhs_dilation.len() != ns
+        || c.rhs_dilation.len() != ns
+    {
+        return Err(Error::shape(
+            name,
+            format!("strides/padding/dilations need {ns} entries"),
+        ));
     }
     let mut in_axes = vec![d.input_batch, d.input_feature];
     in_axes.extend(&d.input_spatial);
@@ -680,19 +940,28 @@ fn convolution(c: &crate::ConvAttrs, l: &TensorType, k: &TensorType) -> Result<T
     check_axes(name, "output", &o_axes, r)?;
     let (fg, bg) = (c.feature_group_count, c.batch_group_count);
     if fg == 0 || bg == 0 || (fg > 1 && bg > 1) {
-        return Err(Error::invalid(name, "group counts must be >= 1 and not both > 1"));
+        return Err(Error::invalid(
+            name,
+            "group counts must be >= 1 and not both > 1",
+        ));
     }
     let in_f = l.shape.0[d.input_feature];
     let k_in = k.shape.0[d.kernel_input_feature];
     let k_out = k.shape.0[d.kernel_output_feature];
-    if in_f % fg != 0 || in_f / fg != k_in {
+    if !in_f.is_multiple_of(fg) || in_f / fg != k_in {
         return Err(Error::shape(
             name,
             format!("input has {in_f} features, kernel expects {k_in} per group ({fg} groups)"),
         ));
     }
-    if k_out % fg != 0 || k_out % bg != 0 || l.shape.0[d.input_batch] % bg != 0 {
-        return Err(Error::shape(name, "output features / batch not divisible by the group counts"));
+    if !k_out.is_multiple_of(fg)
+        || !k_out.is_multiple_of(bg)
+        || !l.shape.0[d.input_batch].is_multiple_of(bg)
+    {
+        return Err(Error::shape(
+            name,
+            "output features / batch not divisible by the group counts",
+        ));
     }
     let mut out = vec![0usize; r];
     out[d.output_batch] = l.shape.0[d.input_batch] / bg;
@@ -702,11 +971,23 @@ fn convolution(c: &crate::ConvAttrs, l: &TensorType, k: &TensorType) -> Result<T
             return Err(Error::invalid(name, "strides and dilations must be >= 1"));
         }
         let n = l.shape.0[d.input_spatial[i]] as i64;
-        let dil = if n == 0 { 0 } else { (n - 1) * c.lhs_dilation[i] as i64 + 1 };
+        let dil = if n == 0 {
+            0
+        } else {
+            (n - 1) * c.lhs_dilation[i] as i64 + 1
+        };
         let padded = dil + c.padding[i].0 + c.padding[i].1;
         let kw = k.shape.0[d.kernel_spatial[i]] as i64;
-        let wd = if kw == 0 { 0 } else { (kw - 1) * c.rhs_dilation[i] as i64 + 1 };
-        let o = if padded < wd { 0 } else { (padded - wd) / c.window_strides[i] as i64 + 1 };
+        let wd = if kw == 0 {
+            0
+        } else {
+            (kw - 1) * c.rhs_dilation[i] as i64 + 1
+        };
+        let o = if padded < wd {
+            0
+        } else {
+            (padded - wd) / c.window_strides[i] as i64 + 1
+        };
         out[d.output_spatial[i]] = o as usize;
     }
     Ok(TensorType::new(l.dtype, out))
@@ -717,12 +998,20 @@ pub fn verify(g: &Graph) -> Result<()> {
     g.validate()?;
     for id in g.node_ids() {
         let node = g.node(id);
-        let ops: Vec<TensorType> = g.operands(id).iter().map(|v| g.value_type(*v).clone()).collect();
+        let ops: Vec<TensorType> = g
+            .operands(id)
+            .iter()
+            .map(|v| g.value_type(*v).clone())
+            .collect();
         let got = infer(&node.op, &ops, &node.outputs)?;
         if got != node.outputs {
             return Err(Error::shape(
                 node.op.name(),
-                format!("node declares ({}) but its rule gives ({})", list(&node.outputs), list(&got)),
+                format!(
+                    "node declares ({}) but its rule gives ({})",
+                    list(&node.outputs),
+                    list(&got)
+                ),
             ));
         }
         for r in node.op.regions() {
@@ -736,15 +1025,26 @@ pub fn verify(g: &Graph) -> Result<()> {
 pub fn broadcast_shapes(op: &str, a: &Shape, b: &Shape) -> Result<Shape> {
     let r = a.rank().max(b.rank());
     let mut out = vec![0; r];
-    for i in 0..r {
-        let da = if i + a.rank() >= r { a.0[i + a.rank() - r] } else { 1 };
-        let db = if i + b.rank() >= r { b.0[i + b.rank() - r] } else { 1 };
-        out[i] = if da == db || db == 1 {
+    for (i, o) in out.iter_mut().enumerate() {
+        let da = if i + a.rank() >= r {
+            a.0[i + a.rank() - r]
+        } else {
+            1
+        };
+        let db = if i + b.rank() >= r {
+            b.0[i + b.rank() - r]
+        } else {
+            1
+        };
+        *o = if da == db || db == 1 {
             da
         } else if da == 1 {
             db
         } else {
-            return Err(Error::shape(op, format!("shapes {a} and {b} are not broadcast-compatible")));
+            return Err(Error::shape(
+                op,
+                format!("shapes {a} and {b} are not broadcast-compatible"),
+            ));
         };
     }
     Ok(Shape(out))

@@ -9,6 +9,9 @@ use crate::{
 };
 use std::sync::Arc;
 
+/// A traced branch of [`Tensor::case`]: takes the operands, returns the results.
+pub type Branch<'a> = Box<dyn FnOnce(&[Tensor]) -> Result<Vec<Tensor>> + 'a>;
+
 /// Reduction kinds with a built-in body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ReduceKind {
@@ -56,9 +59,7 @@ fn lowest(d: DType) -> Literal {
         DType::I16 => Literal::scalar(i16::MIN),
         DType::I32 => Literal::scalar(i32::MIN),
         DType::I64 => Literal::scalar(i64::MIN),
-        DType::U8 | DType::U16 | DType::U32 | DType::U64 => {
-            Literal::zeros(TensorType::scalar(d))
-        }
+        DType::U8 | DType::U16 | DType::U32 | DType::U64 => Literal::zeros(TensorType::scalar(d)),
         _ => Literal::scalar_f64(d, f64::NEG_INFINITY),
     }
 }
@@ -255,7 +256,11 @@ impl Tensor {
         if t.dtype == dtype {
             return Ok(self.clone());
         }
-        apply1(Op::Convert, &[self], &[TensorType::new(dtype, t.shape.clone())])
+        apply1(
+            Op::Convert,
+            &[self],
+            &[TensorType::new(dtype, t.shape.clone())],
+        )
     }
 
     /// Reinterprets the bits as `dtype` of the same width.
@@ -349,7 +354,10 @@ impl Tensor {
     pub fn slice_axis(&self, axis: usize, start: usize, limit: usize) -> Result<Tensor> {
         let s = &self.ty()?.shape;
         if axis >= s.rank() {
-            return Err(Error::invalid("slice", format!("axis {axis} out of range for rank {}", s.rank())));
+            return Err(Error::invalid(
+                "slice",
+                format!("axis {axis} out of range for rank {}", s.rank()),
+            ));
         }
         let mut st = vec![0; s.rank()];
         let mut li = s.0.clone();
@@ -385,7 +393,13 @@ impl Tensor {
     }
 
     /// Pads with `value` (a scalar of the same dtype).
-    pub fn pad(&self, value: &Tensor, low: &[i64], high: &[i64], interior: &[usize]) -> Result<Tensor> {
+    pub fn pad(
+        &self,
+        value: &Tensor,
+        low: &[i64],
+        high: &[i64],
+        interior: &[usize],
+    ) -> Result<Tensor> {
         apply1(
             Op::Pad {
                 low: low.to_vec(),
@@ -407,7 +421,10 @@ impl Tensor {
         let s = self.ty()?.shape.clone();
         let it = indices.ty()?.clone();
         if axis >= s.rank() {
-            return Err(Error::invalid("take", format!("axis {axis} out of range for rank {}", s.rank())));
+            return Err(Error::invalid(
+                "take",
+                format!("axis {axis} out of range for rank {}", s.rank()),
+            ));
         }
         let mut slice_sizes = s.0.clone();
         slice_sizes[axis] = 1;
@@ -439,7 +456,10 @@ impl Tensor {
         let s = TensorType::scalar(self.ty()?.dtype);
         let (g, caps) = build_region(&[s.clone(), s], |p| Ok(vec![combine(&p[0], &p[1])?]))?;
         if !caps.is_empty() {
-            return Err(Error::unsupported("scatter", "the combiner may not use outer tensors"));
+            return Err(Error::unsupported(
+                "scatter",
+                "the combiner may not use outer tensors",
+            ));
         }
         apply1(
             Op::Scatter {
@@ -459,7 +479,11 @@ impl Tensor {
     /// Generalised matrix product with an explicit (wider) result dtype.
     pub fn dot_general_to(&self, rhs: &Tensor, dims: DotDims, out: DType) -> Result<Tensor> {
         let t = crate::rules::dot_general(&dims, self.ty()?, rhs.ty()?)?;
-        apply1(Op::DotGeneral(dims), &[self, rhs], &[TensorType::new(out, t.shape)])
+        apply1(
+            Op::DotGeneral(dims),
+            &[self, rhs],
+            &[TensorType::new(out, t.shape)],
+        )
     }
 
     /// `jnp.matmul`: 1-D and 2-D operands as in numpy; higher ranks batch over the leading
@@ -468,19 +492,62 @@ impl Tensor {
         let (l, r) = (self.ty()?.shape.rank(), rhs.ty()?.shape.rank());
         match (l, r) {
             (0, _) | (_, 0) => Err(Error::shape("matmul", "operands must have rank >= 1")),
-            (1, 1) => self.dot_general(rhs, DotDims { lhs_contract: vec![0], rhs_contract: vec![0], ..Default::default() }),
-            (_, 1) => self.dot_general(rhs, DotDims { lhs_contract: vec![l - 1], rhs_contract: vec![0], ..Default::default() }),
-            (1, _) => self.dot_general(rhs, DotDims { lhs_contract: vec![0], rhs_contract: vec![r - 2], ..Default::default() }),
-            (2, 2) => self.dot_general(rhs, DotDims { lhs_contract: vec![1], rhs_contract: vec![0], ..Default::default() }),
+            (1, 1) => self.dot_general(
+                rhs,
+                DotDims {
+                    lhs_contract: vec![0],
+                    rhs_contract: vec![0],
+                    ..Default::default()
+                },
+            ),
+            (_, 1) => self.dot_general(
+                rhs,
+                DotDims {
+                    lhs_contract: vec![l - 1],
+                    rhs_contract: vec![0],
+                    ..Default::default()
+                },
+            ),
+            (1, _) => self.dot_general(
+                rhs,
+                DotDims {
+                    lhs_contract: vec![0],
+                    rhs_contract: vec![r - 2],
+                    ..Default::default()
+                },
+            ),
+            (2, 2) => self.dot_general(
+                rhs,
+                DotDims {
+                    lhs_contract: vec![1],
+                    rhs_contract: vec![0],
+                    ..Default::default()
+                },
+            ),
             _ if l == r => {
                 let b: Vec<usize> = (0..l - 2).collect();
                 self.dot_general(
                     rhs,
-                    DotDims { lhs_batch: b.clone(), rhs_batch: b, lhs_contract: vec![l - 1], rhs_contract: vec![r - 2] },
+                    DotDims {
+                        lhs_batch: b.clone(),
+                        rhs_batch: b,
+                        lhs_contract: vec![l - 1],
+                        rhs_contract: vec![r - 2],
+                    },
                 )
             }
-            (_, 2) => self.dot_general(rhs, DotDims { lhs_contract: vec![l - 1], rhs_contract: vec![0], ..Default::default() }),
-            _ => Err(Error::shape("matmul", format!("ranks {l} and {r} are not supported (batch dims must match)"))),
+            (_, 2) => self.dot_general(
+                rhs,
+                DotDims {
+                    lhs_contract: vec![l - 1],
+                    rhs_contract: vec![0],
+                    ..Default::default()
+                },
+            ),
+            _ => Err(Error::shape(
+                "matmul",
+                format!("ranks {l} and {r} are not supported (batch dims must match)"),
+            )),
         }
     }
 
@@ -499,7 +566,10 @@ impl Tensor {
         let params: Vec<TensorType> = scalars.iter().chain(scalars.iter()).cloned().collect();
         let (g, caps) = build_region(&params, |p| body(&p[..n], &p[n..]))?;
         if !caps.is_empty() {
-            return Err(Error::unsupported("reduce", "the body may not use outer tensors"));
+            return Err(Error::unsupported(
+                "reduce",
+                "the body may not use outer tensors",
+            ));
         }
         let ops: Vec<&Tensor> = xs.iter().chain(inits.iter()).collect();
         apply(
@@ -516,7 +586,10 @@ impl Tensor {
     pub fn reduce(&self, kind: ReduceKind, dims: &[usize]) -> Result<Tensor> {
         let d = self.ty()?.dtype;
         if matches!(kind, ReduceKind::All | ReduceKind::Any) && d != DType::Bool {
-            return Err(Error::dtype("reduce", format!("all/any need bool, got {d}")));
+            return Err(Error::dtype(
+                "reduce",
+                format!("all/any need bool, got {d}"),
+            ));
         }
         let init = Tensor::constant(kind.init(d));
         Tensor::reduce_multi(std::slice::from_ref(self), &[init], dims, |a, b| {
@@ -545,7 +618,10 @@ impl Tensor {
     /// Mean over `dims` (floats).
     pub fn mean(&self, dims: &[usize]) -> Result<Tensor> {
         let t = self.ty()?;
-        let n: usize = dims.iter().map(|&d| t.shape.0.get(d).copied().unwrap_or(1)).product();
+        let n: usize = dims
+            .iter()
+            .map(|&d| t.shape.0.get(d).copied().unwrap_or(1))
+            .product();
         let s = self.sum(dims)?;
         s.div(&s.scalar_of(n as f64)?)
     }
@@ -555,7 +631,9 @@ impl Tensor {
         let d = self.ty()?.dtype;
         let init = Tensor::constant(kind.init(d));
         let s = TensorType::scalar(d);
-        let (g, _) = build_region(&[s.clone(), s], |p| Ok(vec![p[0].binary(kind.binary(), &p[1])?]))?;
+        let (g, _) = build_region(&[s.clone(), s], |p| {
+            Ok(vec![p[0].binary(kind.binary(), &p[1])?])
+        })?;
         apply1(
             Op::ReduceWindow {
                 window,
@@ -590,7 +668,10 @@ impl Tensor {
             Ok(vec![comparator(&a, &b)?])
         })?;
         if !caps.is_empty() {
-            return Err(Error::unsupported("sort", "the comparator may not use outer tensors"));
+            return Err(Error::unsupported(
+                "sort",
+                "the comparator may not use outer tensors",
+            ));
         }
         let refs: Vec<&Tensor> = xs.iter().collect();
         apply(
@@ -606,8 +687,10 @@ impl Tensor {
 
     /// Ascending stable sort along `axis` (NaNs are not ordered specially).
     pub fn sort(&self, axis: usize) -> Result<Tensor> {
-        Tensor::sort_multi(std::slice::from_ref(self), axis, true, |a, b| a[0].lt(&b[0]))
-            .map(crate::trace::first)
+        Tensor::sort_multi(std::slice::from_ref(self), axis, true, |a, b| {
+            a[0].lt(&b[0])
+        })
+        .map(crate::trace::first)
     }
 
     /// `while cond(v) { v = body(v) }` over carried values `init`.
@@ -616,7 +699,10 @@ impl Tensor {
         cond: impl FnOnce(&[Tensor]) -> Result<Tensor>,
         body: impl FnOnce(&[Tensor]) -> Result<Vec<Tensor>>,
     ) -> Result<Vec<Tensor>> {
-        let types: Vec<TensorType> = init.iter().map(|t| t.ty().cloned()).collect::<Result<_>>()?;
+        let types: Vec<TensorType> = init
+            .iter()
+            .map(|t| t.ty().cloned())
+            .collect::<Result<_>>()?;
         let n = types.len();
         // Trace both regions; outer tensors they use become extra carried values that the
         // body passes through unchanged.
@@ -626,7 +712,10 @@ impl Tensor {
         for c in &bcaps {
             caps.push(c.clone());
         }
-        let cap_types: Vec<TensorType> = caps.iter().map(|t| t.ty().cloned()).collect::<Result<_>>()?;
+        let cap_types: Vec<TensorType> = caps
+            .iter()
+            .map(|t| t.ty().cloned())
+            .collect::<Result<_>>()?;
         let all_types: Vec<TensorType> = types.iter().chain(&cap_types).cloned().collect();
         // Rebuild regions over the full carried tuple by inlining the traced graphs.
         let (cg2, _) = build_region(&all_types, |p| {
@@ -658,9 +747,12 @@ impl Tensor {
     pub fn case(
         index: &Tensor,
         operands: &[Tensor],
-        branches: Vec<Box<dyn FnOnce(&[Tensor]) -> Result<Vec<Tensor>> + '_>>,
+        branches: Vec<Branch<'_>>,
     ) -> Result<Vec<Tensor>> {
-        let types: Vec<TensorType> = operands.iter().map(|t| t.ty().cloned()).collect::<Result<_>>()?;
+        let types: Vec<TensorType> = operands
+            .iter()
+            .map(|t| t.ty().cloned())
+            .collect::<Result<_>>()?;
         let mut regions = Vec::new();
         let mut caps: Vec<Vec<Tensor>> = Vec::new();
         for b in branches {
@@ -669,7 +761,10 @@ impl Tensor {
             caps.push(c);
         }
         let all_caps: Vec<Tensor> = caps.iter().flatten().cloned().collect();
-        let cap_types: Vec<TensorType> = all_caps.iter().map(|t| t.ty().cloned()).collect::<Result<_>>()?;
+        let cap_types: Vec<TensorType> = all_caps
+            .iter()
+            .map(|t| t.ty().cloned())
+            .collect::<Result<_>>()?;
         let all_types: Vec<TensorType> = types.iter().chain(&cap_types).cloned().collect();
         let n = types.len();
         let mut full = Vec::new();
@@ -705,7 +800,14 @@ impl Tensor {
 pub fn inline(g: &crate::Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
     use std::collections::HashMap;
     if args.len() != g.params().len() {
-        return Err(Error::invalid("inline", format!("graph takes {} parameters, got {}", g.params().len(), args.len())));
+        return Err(Error::invalid(
+            "inline",
+            format!(
+                "graph takes {} parameters, got {}",
+                g.params().len(),
+                args.len()
+            ),
+        ));
     }
     let mut env: HashMap<crate::Value, Tensor> = HashMap::new();
     for (i, p) in g.params().iter().enumerate() {
@@ -719,17 +821,31 @@ pub fn inline(g: &crate::Graph, args: &[Tensor]) -> Result<Vec<Tensor>> {
         let ops: Vec<Tensor> = g
             .operands(id)
             .iter()
-            .map(|v| env.get(v).cloned().ok_or_else(|| Error::invalid("inline", "dangling operand")))
+            .map(|v| {
+                env.get(v)
+                    .cloned()
+                    .ok_or_else(|| Error::invalid("inline", "dangling operand"))
+            })
             .collect::<Result<_>>()?;
         let refs: Vec<&Tensor> = ops.iter().collect();
         let outs = apply(node.op.clone(), &refs, &node.outputs)?;
         for (i, t) in outs.into_iter().enumerate() {
-            env.insert(crate::Value { node: id, output: i as u32 }, t);
+            env.insert(
+                crate::Value {
+                    node: id,
+                    output: i as u32,
+                },
+                t,
+            );
         }
     }
     g.outputs()
         .iter()
-        .map(|v| env.get(v).cloned().ok_or_else(|| Error::invalid("inline", "dangling output")))
+        .map(|v| {
+            env.get(v)
+                .cloned()
+                .ok_or_else(|| Error::invalid("inline", "dangling output"))
+        })
         .collect()
 }
 
@@ -797,7 +913,10 @@ macro_rules! binop {
         impl std::ops::$trait<f64> for &Tensor {
             type Output = Tensor;
             fn $method(self, rhs: f64) -> Tensor {
-                Tensor::from_result(self.scalar_of(rhs).and_then(|s| self.binary(BinaryOp::$op, &s)))
+                Tensor::from_result(
+                    self.scalar_of(rhs)
+                        .and_then(|s| self.binary(BinaryOp::$op, &s)),
+                )
             }
         }
         impl std::ops::$trait<f64> for Tensor {
@@ -809,7 +928,10 @@ macro_rules! binop {
         impl std::ops::$trait<&Tensor> for f64 {
             type Output = Tensor;
             fn $method(self, rhs: &Tensor) -> Tensor {
-                Tensor::from_result(rhs.scalar_of(self).and_then(|s| s.binary(BinaryOp::$op, rhs)))
+                Tensor::from_result(
+                    rhs.scalar_of(self)
+                        .and_then(|s| s.binary(BinaryOp::$op, rhs)),
+                )
             }
         }
         impl std::ops::$trait<Tensor> for f64 {

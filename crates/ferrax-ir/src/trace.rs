@@ -46,7 +46,12 @@ pub struct Trace {
 
 impl fmt::Debug for Trace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Trace#{}(nodes={})", self.id, self.graph.borrow().num_nodes())
+        write!(
+            f,
+            "Trace#{}(nodes={})",
+            self.id,
+            self.graph.borrow().num_nodes()
+        )
     }
 }
 
@@ -163,7 +168,9 @@ impl Trace {
             return Ok(*inner);
         }
         let inner = self.add_parameter(oty.clone(), Binding::Outer(outer.clone()));
-        let iv = inner.value().ok_or_else(|| Error::trace("capture", "capture failed"))?;
+        let iv = inner
+            .value()
+            .ok_or_else(|| Error::trace("capture", "capture failed"))?;
         self.captured.borrow_mut().push((otrace.id, ov, iv));
         Ok(iv)
     }
@@ -235,7 +242,12 @@ impl fmt::Debug for Tensor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Ok { trace, value, ty } => {
-                write!(f, "Tensor({ty}, trace#{}, node {})", trace.id, value.node.index())
+                write!(
+                    f,
+                    "Tensor({ty}, trace#{}, node {})",
+                    trace.id,
+                    value.node.index()
+                )
             }
             Repr::Err(e) => write!(f, "Tensor(error: {e})"),
         }
@@ -414,7 +426,10 @@ pub fn build_region(
             // A region returning an outer value or a parameter-free constant of another trace:
             // route it through an identity in this trace.
             let c = apply1(Op::Reshape, &[o], &[o.ty()?.clone()])?;
-            vals.push(c.value().ok_or_else(|| Error::trace("region", "bad result"))?);
+            vals.push(
+                c.value()
+                    .ok_or_else(|| Error::trace("region", "bad result"))?,
+            );
         }
     }
     drop(guard);

@@ -58,7 +58,11 @@ pub fn threefry2x32(
         &ferrax_ir::Shape(x1.shape().to_vec()),
     )?;
     let b = |t: &Tensor| t.broadcast_to(shape.clone());
-    let ks = [b(k0)?, b(k1)?, b(&k0.bitxor(k1)?.bitxor(&Tensor::scalar(PARITY))?)?];
+    let ks = [
+        b(k0)?,
+        b(k1)?,
+        b(&k0.bitxor(k1)?.bitxor(&Tensor::scalar(PARITY))?)?,
+    ];
     let mut x = [b(x0)?.add(&ks[0])?, b(x1)?.add(&ks[1])?];
     for group in 0..5usize {
         for &r in &ROTATIONS[group % 2] {

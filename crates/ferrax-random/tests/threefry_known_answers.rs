@@ -8,7 +8,10 @@ fn run(k: (u32, u32), x: (u32, u32)) -> (u32, u32) {
     let t = |v: u32| Tensor::scalar(v);
     let (a, b) = threefry2x32(&t(k.0), &t(k.1), &t(x.0), &t(x.1)).unwrap();
     let out = ferrax::eval_many(&[a, b]).unwrap();
-    (out[0].to_vec::<u32>().unwrap()[0], out[1].to_vec::<u32>().unwrap()[0])
+    (
+        out[0].to_vec::<u32>().unwrap()[0],
+        out[1].to_vec::<u32>().unwrap()[0],
+    )
 }
 
 #[test]
@@ -40,10 +43,17 @@ fn known_answers_vectorised_and_as_program_inputs() {
     let k1 = Array::from_vec(vec![0u32, 0xffffffff, 0x03707344], [3]).unwrap();
     let x0 = Array::from_vec(vec![0u32, 0xffffffff, 0x243f6a88], [3]).unwrap();
     let x1 = Array::from_vec(vec![0u32, 0xffffffff, 0x85a308d3], [3]).unwrap();
-    let mut f = ferrax::jit(|a: &Tensor, b: &Tensor, c: &Tensor, d: &Tensor| threefry2x32(a, b, c, d));
+    let mut f =
+        ferrax::jit(|a: &Tensor, b: &Tensor, c: &Tensor, d: &Tensor| threefry2x32(a, b, c, d));
     let (y0, y1) = f.call(&[&k0, &k1, &x0, &x1]).unwrap();
-    assert_eq!(y0.to_vec::<u32>().unwrap(), vec![0x6b200159, 0x1cb996fc, 0xc4923a9c]);
-    assert_eq!(y1.to_vec::<u32>().unwrap(), vec![0x99ba4efe, 0xbb002be7, 0x483df7a0]);
+    assert_eq!(
+        y0.to_vec::<u32>().unwrap(),
+        vec![0x6b200159, 0x1cb996fc, 0xc4923a9c]
+    );
+    assert_eq!(
+        y1.to_vec::<u32>().unwrap(),
+        vec![0x99ba4efe, 0xbb002be7, 0x483df7a0]
+    );
 }
 
 #[test]

@@ -88,6 +88,18 @@ fn path_prefix(p: &Option<String>) -> String {
     }
 }
 
+impl From<LowerError> for ferrax_ir::Error {
+    fn from(e: LowerError) -> ferrax_ir::Error {
+        ferrax_ir::Error {
+            kind: ferrax_ir::ErrorKind::Lowering,
+            op: e.op,
+            path: e.path,
+            message: e.message,
+            source: None,
+        }
+    }
+}
+
 impl LowerError {
     fn new(op: impl Into<String>, path: Option<&str>, message: impl Into<String>) -> LowerError {
         LowerError {

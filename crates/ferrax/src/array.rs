@@ -1,7 +1,7 @@
 //! `Array`: a concrete value, on the host, on a device, or both.
 
 use crate::runtime::{element_type, Runtime};
-use crate::{Error, Result};
+use crate::{pjrt_error, Error, Result};
 use ferrax_ir::{Binding, DType, Element, Literal, Shape, Tensor, TensorType};
 use ferrax_pjrt::Buffer;
 use std::fmt;
@@ -77,7 +77,9 @@ impl Array {
             bytes.extend_from_slice(one.bytes());
         }
         // The byte count matches the type by construction.
-        Array::from_literal(Literal::from_bytes(ty.clone(), bytes).unwrap_or_else(|_| Literal::zeros(ty)))
+        Array::from_literal(
+            Literal::from_bytes(ty.clone(), bytes).unwrap_or_else(|_| Literal::zeros(ty)),
+        )
     }
 
     /// Zeros.
@@ -122,7 +124,9 @@ impl Array {
             .device
             .get()
             .ok_or_else(|| Error::runtime("to_literal", "array holds no data"))?;
-        let bytes = buf.read_in_place(|b| b.to_vec())?;
+        let bytes = buf
+            .read_in_place(|b| b.to_vec())
+            .map_err(pjrt_error("to_literal"))?;
         Ok(Literal::from_bytes(self.ty.clone(), bytes)?)
     }
 
@@ -143,7 +147,8 @@ impl Array {
             .get()
             .ok_or_else(|| Error::runtime("to_vec", "array holds no data"))?;
         let w = T::DTYPE.byte_size();
-        Ok(buf.read_in_place(|b| b.chunks_exact(w).map(T::read_le).collect())?)
+        buf.read_in_place(|b| b.chunks_exact(w).map(T::read_le).collect())
+            .map_err(pjrt_error("to_vec"))
     }
 
     /// The raw little-endian bytes.
@@ -164,7 +169,8 @@ impl Array {
         let dims: Vec<i64> = self.ty.shape.0.iter().map(|&d| d as i64).collect();
         let buf = rt
             .client()
-            .buffer_from_host(lit.bytes(), element_type(self.ty.dtype), &dims, None)?;
+            .buffer_from_host(lit.bytes(), element_type(self.ty.dtype), &dims, None)
+            .map_err(pjrt_error("buffer_from_host"))?;
         let _ = self.inner.device.set(buf);
         self.inner
             .device
@@ -223,7 +229,12 @@ impl fmt::Display for Array {
         let d = lit.dtype();
         let elems: Vec<String> = (0..lit.shape().numel())
             .map(|i| match d {
-                DType::Bool => if lit.get_f64(i) != 0.0 { "True" } else { "False" }.to_string(),
+                DType::Bool => if lit.get_f64(i) != 0.0 {
+                    "True"
+                } else {
+                    "False"
+                }
+                .to_string(),
                 DType::F32 | DType::F16 | DType::BF16 => fmt_float(lit.get_f64(i), true),
                 DType::F64 => fmt_float(lit.get_f64(i), false),
                 DType::U64 => (lit.get_i64(i) as u64).to_string(),
@@ -234,7 +245,12 @@ impl fmt::Display for Array {
         if dims.is_empty() {
             return f.write_str(&elems[0]);
         }
-        fn rec(f: &mut fmt::Formatter<'_>, dims: &[usize], elems: &[String], depth: usize) -> fmt::Result {
+        fn rec(
+            f: &mut fmt::Formatter<'_>,
+            dims: &[usize],
+            elems: &[String],
+            depth: usize,
+        ) -> fmt::Result {
             f.write_str("[")?;
             if dims.len() == 1 {
                 f.write_str(&elems.join(" "))?;

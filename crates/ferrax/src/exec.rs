@@ -2,7 +2,7 @@
 //! fingerprint), feed the captured arrays, run.
 
 use crate::runtime::{Compiled, Runtime};
-use crate::{Array, Error, Result};
+use crate::{pjrt_error, Array, Error, Result};
 use ferrax_ir::{passes, Binding, Graph, Tensor};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -78,7 +78,11 @@ pub fn execute(rt: &Runtime, c: &Arc<Compiled>, args: &[Array]) -> Result<Vec<Ar
     if args.len() != c.inputs.len() {
         return Err(Error::runtime(
             "execute",
-            format!("program takes {} arguments, got {}", c.inputs.len(), args.len()),
+            format!(
+                "program takes {} arguments, got {}",
+                c.inputs.len(),
+                args.len()
+            ),
         ));
     }
     let mut bufs = Vec::with_capacity(args.len());
@@ -91,11 +95,15 @@ pub fn execute(rt: &Runtime, c: &Arc<Compiled>, args: &[Array]) -> Result<Vec<Ar
         }
         bufs.push(a.buffer(rt)?);
     }
-    let outs = c.exe.execute(&bufs)?;
+    let outs = c.exe.execute(&bufs).map_err(pjrt_error("execute"))?;
     if outs.len() != c.outputs.len() {
         return Err(Error::runtime(
             "execute",
-            format!("program returned {} buffers, expected {}", outs.len(), c.outputs.len()),
+            format!(
+                "program returned {} buffers, expected {}",
+                outs.len(),
+                c.outputs.len()
+            ),
         ));
     }
     Ok(outs

@@ -3,7 +3,7 @@
 
 use crate::exec::execute;
 use crate::runtime::{Compiled, Runtime};
-use crate::{Array, Eval, Error, Result};
+use crate::{Array, Error, Eval, Result};
 use ferrax_ir::{passes, trace, Binding, Tensor, TensorType};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -67,8 +67,7 @@ tuple_outputs!(3; A, B, C);
 tuple_outputs!(4; A, B, C, D);
 
 /// A function that can be traced: closures of 1 to 4 `&Tensor` arguments, or of one
-/// `&[Tensor]`, returning `Result<O, E>` for some [`Outputs`] `O` and an error convertible to
-/// [`Error`] (IR errors and ferrax errors both work). `M` is an inference marker.
+/// `&[Tensor]`, returning `Result<O>` for some [`Outputs`] `O`. `M` is an inference marker.
 pub trait TracedFn<M> {
     /// What the function returns.
     type Out: Outputs;
@@ -81,28 +80,26 @@ pub trait TracedFn<M> {
 /// Marker for the slice form.
 pub struct SliceArgs;
 
-impl<F, O, E> TracedFn<(SliceArgs, E)> for F
+impl<F, O> TracedFn<SliceArgs> for F
 where
-    F: FnMut(&[Tensor]) -> std::result::Result<O, E>,
+    F: FnMut(&[Tensor]) -> Result<O>,
     O: Outputs,
-    E: Into<Error>,
 {
     type Out = O;
     fn arity(&self) -> Option<usize> {
         None
     }
     fn call_traced(&mut self, args: &[Tensor]) -> Result<O> {
-        self(args).map_err(Into::into)
+        self(args)
     }
 }
 
 macro_rules! traced_fn {
     ($n:literal; $($i:tt),*) => {
-        impl<F, O, E> TracedFn<([(); $n], E)> for F
+        impl<F, O> TracedFn<[(); $n]> for F
         where
-            F: FnMut($(traced_fn!(@ref $i)),*) -> std::result::Result<O, E>,
+            F: FnMut($(traced_fn!(@ref $i)),*) -> Result<O>,
             O: Outputs,
-            E: Into<Error>,
         {
             type Out = O;
             fn arity(&self) -> Option<usize> {
@@ -112,7 +109,7 @@ macro_rules! traced_fn {
                 if args.len() != $n {
                     return Err(Error::runtime("jit", format!("function takes {} arguments, got {}", $n, args.len())));
                 }
-                self($(&args[$i]),*).map_err(Into::into)
+                self($(&args[$i]),*)
             }
         }
     };
@@ -197,10 +194,10 @@ where
             }
         };
         let key = signature_key(args);
-        let hit = self
-            .entries
-            .get(&key)
-            .is_some_and(|e| e.arg_types.len() == args.len() && e.arg_types.iter().zip(args).all(|(t, a)| t == a.ty()));
+        let hit = self.entries.get(&key).is_some_and(|e| {
+            e.arg_types.len() == args.len()
+                && e.arg_types.iter().zip(args).all(|(t, a)| t == a.ty())
+        });
         if !hit {
             let e = self.trace_and_compile(&rt, args)?;
             self.entries.insert(key, e);
@@ -254,7 +251,10 @@ where
             }
         }
         for o in &outs_fixed {
-            vals.push(o.value().ok_or_else(|| Error::runtime("jit", "bad result"))?);
+            vals.push(
+                o.value()
+                    .ok_or_else(|| Error::runtime("jit", "bad result"))?,
+            );
         }
         drop(guard);
         let (graph, used) = tr.extract(&vals);
@@ -316,7 +316,10 @@ where
     for o in &outs {
         let (t, v, _) = o.parts()?;
         if !std::rc::Rc::ptr_eq(t, &tr) {
-            return Err(Error::runtime("trace_graph", "a result does not come from the trace"));
+            return Err(Error::runtime(
+                "trace_graph",
+                "a result does not come from the trace",
+            ));
         }
         vals.push(v);
     }

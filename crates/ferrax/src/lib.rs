@@ -62,12 +62,12 @@ pub mod jit;
 pub mod runtime;
 
 pub use array::Array;
-pub use error::{Error, Result};
+pub use error::{pjrt_error, Error, ErrorKind, Result};
 pub use exec::{eval_many, Eval};
 pub use ferrax_ir as ir;
 pub use ferrax_ir::{
-    scope, BinaryOp, CompareDir, ConvAttrs, ConvDims, DType, DotDims, GatherDims, Graph,
-    Literal, Op, ReduceKind, ScatterDims, Shape, Tensor, TensorType, UnaryOp, WindowAttrs,
+    scope, BinaryOp, CompareDir, ConvAttrs, ConvDims, DType, DotDims, GatherDims, Graph, Literal,
+    Op, ReduceKind, ScatterDims, Shape, Tensor, TensorType, UnaryOp, WindowAttrs,
 };
 pub use ferrax_pjrt as pjrt;
 pub use ferrax_pjrt::Platform;

@@ -1,7 +1,7 @@
 //! The runtime: one PJRT plugin and client per platform, loaded on first use, plus the
 //! compile cache (graph fingerprint + input types + plugin identity -> executable).
 
-use crate::{Error, Result};
+use crate::{pjrt_error, Error, Result};
 use ferrax_ir::{DType, Graph};
 use ferrax_pjrt::{Client, ElementType, LoadedExecutable, Platform, Plugin};
 use std::collections::HashMap;
@@ -58,7 +58,7 @@ fn default_platform() -> Result<Platform> {
             }
         }
     }
-    Ok(Platform::from_env()?)
+    Platform::from_env().map_err(pjrt_error("platform"))
 }
 
 impl Runtime {
@@ -76,9 +76,9 @@ impl Runtime {
         if let Some((_, r)) = all.iter().find(|(p, _)| *p == platform) {
             return Ok(r.clone());
         }
-        let path = ferrax_pjrt::locate_plugin(platform)?;
-        let plugin = Plugin::load(&path)?;
-        let client = Client::new(&plugin)?;
+        let path = ferrax_pjrt::locate_plugin(platform).map_err(pjrt_error("locate_plugin"))?;
+        let plugin = Plugin::load(&path).map_err(pjrt_error("load_plugin"))?;
+        let client = Client::new(&plugin).map_err(pjrt_error("client"))?;
         let rt = Arc::new(Runtime {
             platform,
             plugin,
@@ -118,9 +118,17 @@ impl Runtime {
         let inputs = graph.param_types();
         let sig: Vec<(ElementType, Vec<i64>)> = inputs
             .iter()
-            .map(|t| (element_type(t.dtype), t.shape.0.iter().map(|&d| d as i64).collect()))
+            .map(|t| {
+                (
+                    element_type(t.dtype),
+                    t.shape.0.iter().map(|&d| d as i64).collect(),
+                )
+            })
             .collect();
-        let exe = self.client.compile_with_signature(&text, &sig)?;
+        let exe = self
+            .client
+            .compile_with_signature(&text, &sig)
+            .map_err(pjrt_error("compile"))?;
         let c = Arc::new(Compiled {
             exe,
             inputs,

@@ -20,7 +20,10 @@ pub fn ty(d: DType, dims: &[usize]) -> TensorType {
 /// `interp::eval_node`, checks both agree and returns the results.
 pub fn run(op: Op, args: &[Literal], outs: Vec<TensorType>) -> Result<Vec<Literal>> {
     let mut g = Graph::new();
-    let params: Vec<Value> = args.iter().map(|a| g.add_parameter(a.ty().clone())).collect();
+    let params: Vec<Value> = args
+        .iter()
+        .map(|a| g.add_parameter(a.ty().clone()))
+        .collect();
     let n_out = outs.len();
     let node = g.add_node(op.clone(), &params, outs.clone(), None);
     g.set_outputs(
@@ -87,5 +90,9 @@ pub fn comparator(dir: CompareDir, dtypes: &[DType]) -> Arc<Graph> {
 
 /// Bits of f32 values, for exact comparisons that also distinguish -0.0 and NaN.
 pub fn f32_bits(l: &Literal) -> Vec<u32> {
-    l.to_vec::<f32>().unwrap().iter().map(|x| x.to_bits()).collect()
+    l.to_vec::<f32>()
+        .unwrap()
+        .iter()
+        .map(|x| x.to_bits())
+        .collect()
 }
