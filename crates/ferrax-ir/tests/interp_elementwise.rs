@@ -405,10 +405,10 @@ fn integer_pow_follows_xla() {
     assert_eq!(
         bin(
             BinaryOp::Pow,
-            vec![2i32, 3, -2, 2, 1, -1, 5, 0, 0],
-            vec![10, 3, 3, -1, -5, -1, 0, 0, 3]
+            vec![2i32, 3, -2, 2, 1, -1, -1, 5, 0, 0, -3],
+            vec![10, 3, 3, -1, -5, -1, -2, 0, 0, 3, -1]
         ),
-        vec![1024, 27, -8, 0, 1, 0, 1, 1, 0]
+        vec![1024, 27, -8, 0, 1, -1, 1, 1, 1, 0, 0]
     );
     assert_eq!(
         bin(BinaryOp::Pow, vec![2i8, 3], vec![7, 5]),
@@ -419,6 +419,17 @@ fn integer_pow_follows_xla() {
         vec![81, 1 << 31]
     );
     assert_eq!(bin(BinaryOp::Pow, vec![2u64], vec![64]), vec![1]);
+    // Exponents >= 64 use their low 6 bits; unsigned exponents with the top bit set count
+    // as negative.
+    assert_eq!(bin(BinaryOp::Pow, vec![3i32, 3], vec![64, 65]), vec![1, 3]);
+    assert_eq!(
+        bin(
+            BinaryOp::Pow,
+            vec![3u8, 1, 255, 255],
+            vec![200, 200, 201, 200]
+        ),
+        vec![0, 1, 255, 1]
+    );
 }
 
 #[test]
@@ -453,7 +464,8 @@ fn atan2_and_transcendentals() {
     assert_eq!(r[2], std::f64::consts::PI);
     assert_eq!(r[3], -std::f64::consts::PI);
     let x = vec![0.0f64, 1.0, -2.5, 10.0];
-    let cases: [(UnaryOp, fn(f64) -> f64); 9] = [
+    type Case = (UnaryOp, fn(f64) -> f64);
+    let cases: [Case; 9] = [
         (UnaryOp::Exp, f64::exp),
         (UnaryOp::Expm1, f64::exp_m1),
         (UnaryOp::Sin, f64::sin),
@@ -703,14 +715,27 @@ fn convert_to_float_rounds_once_to_nearest_even() {
         conv::<u64, f64>(vec![u64::MAX]),
         vec![18_446_744_073_709_551_616.0]
     );
-    // i64 -> bf16 directly: 2^60 + 2^52 + 1 lies just above the midpoint between two bf16
-    // values and must round up (rounding through f32 or f64 first would tie to even, down).
+    // i64 -> bf16 rounds through f32 (as XLA does): 2^60 + 2^52 + 1 lies just above the
+    // midpoint between two bf16 values, but f32 rounds it onto the midpoint, which then ties
+    // to even (down).
     let x = (1i64 << 60) + (1 << 52) + 1;
-    let r = conv::<i64, bf16>(vec![x]);
-    assert_eq!(r[0].to_f64(), 2f64.powi(60) + 2f64.powi(53));
-    // f64 -> bf16 directly, same situation.
+    let r = conv::<i64, bf16>(vec![x, 3, -(1 << 20) - 1]);
+    assert_eq!(r[0].to_f64(), 2f64.powi(60));
+    assert_eq!(r[1].to_f32(), 3.0);
+    assert_eq!(r[2].to_f32(), -1_048_576.0);
+    // f64 -> bf16 likewise.
     let x = 1.0 + 2f64.powi(-8) + 2f64.powi(-30);
-    assert_eq!(conv::<f64, bf16>(vec![x])[0].to_f32(), 1.0 + 2f32.powi(-7));
+    assert_eq!(conv::<f64, bf16>(vec![x])[0].to_f32(), 1.0);
+    assert_eq!(
+        conv::<f64, bf16>(vec![1.0 + 2f64.powi(-8) + 2f64.powi(-20)])[0].to_f32(),
+        1.0 + 2f32.powi(-7)
+    );
+    // i64 -> f16 and f64 -> f16 round once.
+    let r = conv::<i64, f16>(vec![2049, 2051, 65519, 65520]);
+    assert_eq!(r[0].to_f32(), 2048.0);
+    assert_eq!(r[1].to_f32(), 2052.0);
+    assert_eq!(r[2].to_f32(), 65504.0);
+    assert!(r[3].is_infinite());
     // f64 -> f16: overflow threshold, subnormals, ties.
     let r = conv::<f64, f16>(vec![
         65519.0,
@@ -843,7 +868,7 @@ fn scalars_and_zero_size() {
     assert_eq!(r.ty(), &ty(DType::F32, &[0, 4]));
     let r = run1(
         Op::Unary(UnaryOp::Exp),
-        &[e.clone()],
+        std::slice::from_ref(&e),
         ty(DType::F32, &[0, 4]),
     );
     assert!(r.bytes().is_empty());
@@ -869,7 +894,7 @@ fn bad_types_are_errors() {
     .is_err());
     assert!(run(
         Op::Unary(UnaryOp::Sqrt),
-        &[a.clone()],
+        std::slice::from_ref(&a),
         vec![ty(DType::I32, &[2])]
     )
     .is_err());
@@ -882,11 +907,16 @@ fn bad_types_are_errors() {
     .is_err());
     assert!(run(
         Op::Binary(BinaryOp::Add),
-        &[a.clone()],
+        std::slice::from_ref(&a),
         vec![ty(DType::I32, &[2])]
     )
     .is_err());
-    assert!(run(Op::BitcastConvert, &[a.clone()], vec![ty(DType::I64, &[2])]).is_err());
+    assert!(run(
+        Op::BitcastConvert,
+        std::slice::from_ref(&a),
+        vec![ty(DType::I64, &[2])]
+    )
+    .is_err());
     assert!(run(Op::Unary(UnaryOp::PopCnt), &[b], vec![ty(DType::F32, &[2])]).is_err());
     let c = lit(vec![1i32, 2, 3], &[3]);
     assert!(run(

@@ -13,16 +13,35 @@ fn iota_i64(n: usize) -> Vec<i64> {
 #[test]
 fn broadcast_in_dim_spec_example() {
     let x = lit(vec![1i32, 2, 3], &[1, 3]);
-    let r = run1(Op::BroadcastInDim { dims: vec![2, 1] }, &[x], ty(DType::I32, &[2, 3, 2]));
+    let r = run1(
+        Op::BroadcastInDim { dims: vec![2, 1] },
+        &[x],
+        ty(DType::I32, &[2, 3, 2]),
+    );
     assert_eq!(
         r.to_vec::<i32>().unwrap(),
         vec![1, 1, 2, 2, 3, 3, 1, 1, 2, 2, 3, 3]
     );
-    let r = run1(Op::BroadcastInDim { dims: vec![] }, &[Literal::scalar(7u8)], ty(DType::U8, &[2, 2]));
+    let r = run1(
+        Op::BroadcastInDim { dims: vec![] },
+        &[Literal::scalar(7u8)],
+        ty(DType::U8, &[2, 2]),
+    );
     assert_eq!(r.to_vec::<u8>().unwrap(), vec![7; 4]);
-    let r = run1(Op::BroadcastInDim { dims: vec![0] }, &[lit(vec![1.5f64, 2.5], &[2])], ty(DType::F64, &[2, 3]));
-    assert_eq!(r.to_vec::<f64>().unwrap(), vec![1.5, 1.5, 1.5, 2.5, 2.5, 2.5]);
-    let r = run1(Op::BroadcastInDim { dims: vec![0] }, &[lit(vec![1i8], &[1])], ty(DType::I8, &[0]));
+    let r = run1(
+        Op::BroadcastInDim { dims: vec![0] },
+        &[lit(vec![1.5f64, 2.5], &[2])],
+        ty(DType::F64, &[2, 3]),
+    );
+    assert_eq!(
+        r.to_vec::<f64>().unwrap(),
+        vec![1.5, 1.5, 1.5, 2.5, 2.5, 2.5]
+    );
+    let r = run1(
+        Op::BroadcastInDim { dims: vec![0] },
+        &[lit(vec![1i8], &[1])],
+        ty(DType::I8, &[0]),
+    );
     assert!(r.bytes().is_empty());
 }
 
@@ -33,16 +52,43 @@ fn reshape_and_transpose_spec_examples() {
     assert_eq!(r.shape().dims(), &[3, 2]);
     assert_eq!(r.to_vec::<i32>().unwrap(), vec![1, 2, 3, 4, 5, 6]);
     let x = lit((1..=12).collect::<Vec<i32>>(), &[2, 3, 2]);
-    let r = run1(Op::Transpose { perm: vec![2, 1, 0] }, &[x], ty(DType::I32, &[2, 3, 2]));
+    let r = run1(
+        Op::Transpose {
+            perm: vec![2, 1, 0],
+        },
+        &[x],
+        ty(DType::I32, &[2, 3, 2]),
+    );
     assert_eq!(
         r.to_vec::<i32>().unwrap(),
         vec![1, 7, 3, 9, 5, 11, 2, 8, 4, 10, 6, 12]
     );
-    let x = lit(vec![bf16::from_f32(1.0), bf16::from_f32(2.0), bf16::from_f32(3.0), bf16::from_f32(4.0)], &[2, 2]);
-    let r = run1(Op::Transpose { perm: vec![1, 0] }, &[x], ty(DType::BF16, &[2, 2]));
-    let v: Vec<f32> = r.to_vec::<bf16>().unwrap().iter().map(|x| x.to_f32()).collect();
+    let x = lit(
+        vec![
+            bf16::from_f32(1.0),
+            bf16::from_f32(2.0),
+            bf16::from_f32(3.0),
+            bf16::from_f32(4.0),
+        ],
+        &[2, 2],
+    );
+    let r = run1(
+        Op::Transpose { perm: vec![1, 0] },
+        &[x],
+        ty(DType::BF16, &[2, 2]),
+    );
+    let v: Vec<f32> = r
+        .to_vec::<bf16>()
+        .unwrap()
+        .iter()
+        .map(|x| x.to_f32())
+        .collect();
     assert_eq!(v, vec![1.0, 3.0, 2.0, 4.0]);
-    let r = run1(Op::Reshape, &[Literal::scalar(5i64)], ty(DType::I64, &[1, 1]));
+    let r = run1(
+        Op::Reshape,
+        &[Literal::scalar(5i64)],
+        ty(DType::I64, &[1, 1]),
+    );
     assert_eq!(r.to_vec::<i64>().unwrap(), vec![5]);
 }
 
@@ -54,14 +100,24 @@ fn slice_spec_example_and_strides() {
         limit: vec![3, 4],
         strides: vec![1, 1],
     };
-    assert_eq!(run1(op, &[x], ty(DType::I64, &[2, 2])).to_vec::<i64>().unwrap(), vec![1, 1, 1, 1]);
+    assert_eq!(
+        run1(op, &[x], ty(DType::I64, &[2, 2]))
+            .to_vec::<i64>()
+            .unwrap(),
+        vec![1, 1, 1, 1]
+    );
     let x = lit((0..20).collect::<Vec<i32>>(), &[4, 5]);
     let op = Op::Slice {
         start: vec![1, 0],
         limit: vec![4, 5],
         strides: vec![2, 3],
     };
-    assert_eq!(run1(op, &[x.clone()], ty(DType::I32, &[2, 2])).to_vec::<i32>().unwrap(), vec![5, 8, 15, 18]);
+    assert_eq!(
+        run1(op, std::slice::from_ref(&x), ty(DType::I32, &[2, 2]))
+            .to_vec::<i32>()
+            .unwrap(),
+        vec![5, 8, 15, 18]
+    );
     let op = Op::Slice {
         start: vec![2, 2],
         limit: vec![2, 5],
@@ -72,7 +128,10 @@ fn slice_spec_example_and_strides() {
 
 #[test]
 fn dynamic_slice_clamps_spec_example() {
-    let x = lit(vec![0i32, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0], &[4, 4]);
+    let x = lit(
+        vec![0i32, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        &[4, 4],
+    );
     let r = run1(
         Op::DynamicSlice { sizes: vec![2, 2] },
         &[x.clone(), Literal::scalar(-1i64), Literal::scalar(3i64)],
@@ -96,7 +155,10 @@ fn dynamic_slice_clamps_spec_example() {
 
 #[test]
 fn dynamic_update_slice_clamps_spec_example() {
-    let x = lit(vec![1i32, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1], &[4, 4]);
+    let x = lit(
+        vec![1i32, 1, 0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1],
+        &[4, 4],
+    );
     let u = lit(vec![1i32, 1, 1, 1], &[2, 2]);
     let r = run1(
         Op::DynamicUpdateSlice,
@@ -111,19 +173,33 @@ fn dynamic_update_slice_clamps_spec_example() {
         &[x, u, Literal::scalar(1i32), Literal::scalar(0i32)],
         ty(DType::F32, &[2, 3]),
     );
-    assert_eq!(r.to_vec::<f32>().unwrap(), vec![0.0, 0.0, 0.0, 5.0, 6.0, 0.0]);
+    assert_eq!(
+        r.to_vec::<f32>().unwrap(),
+        vec![0.0, 0.0, 0.0, 5.0, 6.0, 0.0]
+    );
 }
 
 #[test]
 fn concatenate_spec_example_and_zero_size() {
     let a = lit(vec![1i64, 2, 3, 4, 5, 6], &[3, 2]);
     let b = lit(vec![7i64, 8], &[1, 2]);
-    let r = run1(Op::Concatenate { dim: 0 }, &[a.clone(), b], ty(DType::I64, &[4, 2]));
+    let r = run1(
+        Op::Concatenate { dim: 0 },
+        &[a.clone(), b],
+        ty(DType::I64, &[4, 2]),
+    );
     assert_eq!(r.to_vec::<i64>().unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8]);
     let c = lit(vec![10i64, 20, 30], &[3, 1]);
     let e = lit(Vec::<i64>::new(), &[3, 0]);
-    let r = run1(Op::Concatenate { dim: 1 }, &[a, e, c], ty(DType::I64, &[3, 3]));
-    assert_eq!(r.to_vec::<i64>().unwrap(), vec![1, 2, 10, 3, 4, 20, 5, 6, 30]);
+    let r = run1(
+        Op::Concatenate { dim: 1 },
+        &[a, e, c],
+        ty(DType::I64, &[3, 3]),
+    );
+    assert_eq!(
+        r.to_vec::<i64>().unwrap(),
+        vec![1, 2, 10, 3, 4, 20, 5, 6, 30]
+    );
 }
 
 #[test]
@@ -175,14 +251,22 @@ fn pad_spec_examples() {
         high: vec![1],
         interior: vec![0],
     };
-    let r = run1(op, &[lit(Vec::<f32>::new(), &[0]), Literal::scalar(9.0f32)], ty(DType::F32, &[3]));
+    let r = run1(
+        op,
+        &[lit(Vec::<f32>::new(), &[0]), Literal::scalar(9.0f32)],
+        ty(DType::F32, &[3]),
+    );
     assert_eq!(r.to_vec::<f32>().unwrap(), vec![9.0; 3]);
     let op = Op::Pad {
         low: vec![-2],
         high: vec![-1],
         interior: vec![0],
     };
-    let r = run1(op, &[lit(vec![1u8, 2, 3, 4], &[4]), Literal::scalar(0u8)], ty(DType::U8, &[1]));
+    let r = run1(
+        op,
+        &[lit(vec![1u8, 2, 3, 4], &[4]), Literal::scalar(0u8)],
+        ty(DType::U8, &[1]),
+    );
     assert_eq!(r.to_vec::<u8>().unwrap(), vec![3]);
 }
 
@@ -209,7 +293,11 @@ fn gather_spec_example_with_batching_dims() {
         slice_sizes: vec![1, 1, 2, 2],
         indices_are_sorted: false,
     };
-    let r = run1(Op::Gather(g), &[spec_gather_operand(), idx], ty(DType::I32, &[2, 2, 3, 2, 2]));
+    let r = run1(
+        Op::Gather(g),
+        &[spec_gather_operand(), idx],
+        ty(DType::I32, &[2, 2, 3, 2, 2]),
+    );
     #[rustfmt::skip]
     let want = vec![
         1, 2, 3, 4,   3, 4, 5, 6,   13, 14, 15, 16,
@@ -234,7 +322,10 @@ fn gather_rows_with_clamping_and_implicit_index_vector() {
         ..Default::default()
     };
     let r = run1(Op::Gather(g), &[x.clone(), idx], ty(DType::U16, &[3, 3]));
-    assert_eq!(r.to_vec::<u16>().unwrap(), vec![6, 7, 8, 0, 1, 2, 9, 10, 11]);
+    assert_eq!(
+        r.to_vec::<u16>().unwrap(),
+        vec![6, 7, 8, 0, 1, 2, 9, 10, 11]
+    );
     // A 2-wide window starting at column 2 of a 3-column row clamps to column 1.
     let idx = lit(vec![1i64, 2], &[1, 2]);
     let g = GatherDims {
@@ -317,7 +408,9 @@ fn scatter_interpreter_example() {
     let r = run1(op, &[input, idx, upd], ty(DType::I64, &[3, 4, 2]));
     assert_eq!(
         r.to_vec::<i64>().unwrap(),
-        vec![1, 2, 5, 6, 7, 8, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 21, 22, 23, 24]
+        vec![
+            1, 2, 5, 6, 7, 8, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 21, 22, 23, 24
+        ]
     );
 }
 
@@ -338,7 +431,11 @@ fn scatter_skips_windows_that_do_not_fit_and_applies_in_order() {
         dims: dims.clone(),
         update: binary_region(BinaryOp::Add, DType::F32),
     };
-    let r = run1(add, &[x.clone(), idx.clone(), upd.clone()], ty(DType::F32, &[4, 3]));
+    let r = run1(
+        add,
+        &[x.clone(), idx.clone(), upd.clone()],
+        ty(DType::F32, &[4, 3]),
+    );
     assert_eq!(
         r.to_vec::<f32>().unwrap(),
         vec![23.0, 25.0, 27.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0]
@@ -349,10 +446,7 @@ fn scatter_skips_windows_that_do_not_fit_and_applies_in_order() {
         update: replace_region(DType::F32),
     };
     let r = run1(rep, &[x, idx, upd], ty(DType::F32, &[4, 3]));
-    assert_eq!(
-        r.to_vec::<f32>().unwrap()[..3],
-        [13.0, 14.0, 15.0]
-    );
+    assert_eq!(r.to_vec::<f32>().unwrap()[..3], [13.0, 14.0, 15.0]);
     // A 2-wide window at column 2 of a 3-column row does not fit: skipped entirely.
     let x = lit(vec![0i32; 6], &[2, 3]);
     let idx = lit(vec![0i32, 2, 1, 1], &[2, 2]);
@@ -403,7 +497,12 @@ fn bad_indexing_attributes_are_errors() {
         slice_sizes: vec![1, 3],
         ..Default::default()
     };
-    assert!(run(Op::Gather(g), &[x.clone(), idx.clone()], vec![ty(DType::U16, &[1, 3])]).is_err());
+    assert!(run(
+        Op::Gather(g),
+        &[x.clone(), idx.clone()],
+        vec![ty(DType::U16, &[1, 3])]
+    )
+    .is_err());
     let fidx = lit(vec![2.0f32], &[1]);
     let g = GatherDims {
         offset_dims: vec![1],
@@ -413,9 +512,24 @@ fn bad_indexing_attributes_are_errors() {
         slice_sizes: vec![1, 3],
         ..Default::default()
     };
-    assert!(run(Op::Gather(g), &[x.clone(), fidx], vec![ty(DType::U16, &[1, 3])]).is_err());
+    assert!(run(
+        Op::Gather(g),
+        &[x.clone(), fidx],
+        vec![ty(DType::U16, &[1, 3])]
+    )
+    .is_err());
     let op = Op::DynamicSlice { sizes: vec![5, 1] };
-    assert!(run(op, &[x.clone(), Literal::scalar(0i32), Literal::scalar(0i32)], vec![ty(DType::U16, &[5, 1])]).is_err());
+    assert!(run(
+        op,
+        &[x.clone(), Literal::scalar(0i32), Literal::scalar(0i32)],
+        vec![ty(DType::U16, &[5, 1])]
+    )
+    .is_err());
     let op = Op::DynamicSlice { sizes: vec![1, 1] };
-    assert!(run(op, &[x, Literal::scalar(0.0f32), Literal::scalar(0i32)], vec![ty(DType::U16, &[1, 1])]).is_err());
+    assert!(run(
+        op,
+        &[x, Literal::scalar(0.0f32), Literal::scalar(0i32)],
+        vec![ty(DType::U16, &[1, 1])]
+    )
+    .is_err());
 }

@@ -19,7 +19,11 @@ fn dot(lb: &[usize], rb: &[usize], lc: &[usize], rc: &[usize]) -> Op {
 fn dot_general_spec_example() {
     let l = lit(vec![1i64, 2, 3, 4, 5, 6, 7, 8], &[2, 2, 2]);
     let r = lit(vec![1i64, 0, 0, 1, 1, 0, 0, 1], &[2, 2, 2]);
-    let out = run1(dot(&[0], &[0], &[2], &[1]), &[l, r], ty(DType::I64, &[2, 2, 2]));
+    let out = run1(
+        dot(&[0], &[0], &[2], &[1]),
+        &[l, r],
+        ty(DType::I64, &[2, 2, 2]),
+    );
     assert_eq!(out.to_vec::<i64>().unwrap(), vec![1, 2, 3, 4, 5, 6, 7, 8]);
 }
 
@@ -27,10 +31,18 @@ fn dot_general_spec_example() {
 fn matmul_matvec_and_transposed_operands() {
     let a = lit(vec![1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     let b = lit(vec![7.0f32, 8.0, 9.0, 10.0, 11.0, 12.0], &[3, 2]);
-    let c = run1(dot(&[], &[], &[1], &[0]), &[a.clone(), b.clone()], ty(DType::F32, &[2, 2]));
+    let c = run1(
+        dot(&[], &[], &[1], &[0]),
+        &[a.clone(), b.clone()],
+        ty(DType::F32, &[2, 2]),
+    );
     assert_eq!(c.to_vec::<f32>().unwrap(), vec![58.0, 64.0, 139.0, 154.0]);
     // a^T a: contract dim 0 of both.
-    let c = run1(dot(&[], &[], &[0], &[0]), &[a.clone(), a.clone()], ty(DType::F32, &[3, 3]));
+    let c = run1(
+        dot(&[], &[], &[0], &[0]),
+        &[a.clone(), a.clone()],
+        ty(DType::F32, &[3, 3]),
+    );
     assert_eq!(
         c.to_vec::<f32>().unwrap(),
         vec![17.0, 22.0, 27.0, 22.0, 29.0, 36.0, 27.0, 36.0, 45.0]
@@ -38,12 +50,24 @@ fn matmul_matvec_and_transposed_operands() {
     // Outer product (no contraction) and full contraction (scalar).
     let v = lit(vec![1i32, 2], &[2]);
     let w = lit(vec![3i32, 4, 5], &[3]);
-    let c = run1(dot(&[], &[], &[], &[]), &[v.clone(), w], ty(DType::I32, &[2, 3]));
+    let c = run1(
+        dot(&[], &[], &[], &[]),
+        &[v.clone(), w],
+        ty(DType::I32, &[2, 3]),
+    );
     assert_eq!(c.to_vec::<i32>().unwrap(), vec![3, 4, 5, 6, 8, 10]);
-    let c = run1(dot(&[], &[], &[0], &[0]), &[v.clone(), v], ty(DType::I32, &[]));
+    let c = run1(
+        dot(&[], &[], &[0], &[0]),
+        &[v.clone(), v],
+        ty(DType::I32, &[]),
+    );
     assert_eq!(c.to_vec::<i32>().unwrap(), vec![5]);
     // Two contracting dims.
-    let c = run1(dot(&[], &[], &[0, 1], &[1, 0]), &[a, b], ty(DType::F32, &[]));
+    let c = run1(
+        dot(&[], &[], &[0, 1], &[1, 0]),
+        &[a, b],
+        ty(DType::F32, &[]),
+    );
     // sum_ij a[i][j] * b[j][i] = trace(a b) = 58 + 154
     assert_eq!(c.to_vec::<f32>().unwrap(), vec![212.0]);
 }
@@ -53,7 +77,11 @@ fn dot_batch_dim_not_leading() {
     // lhs [k=2, b=2, m=1], rhs [b=2, k=2, n=1]
     let l = lit(vec![1i32, 2, 3, 4], &[2, 2, 1]);
     let r = lit(vec![10i32, 20, 30, 40], &[2, 2, 1]);
-    let c = run1(dot(&[1], &[0], &[0], &[1]), &[l, r], ty(DType::I32, &[2, 1, 1]));
+    let c = run1(
+        dot(&[1], &[0], &[0], &[1]),
+        &[l, r],
+        ty(DType::I32, &[2, 1, 1]),
+    );
     // batch 0: l[:,0] = [1, 3], r[0,:] = [10, 20] -> 70; batch 1: [2, 4].[30, 40] = 220
     assert_eq!(c.to_vec::<i32>().unwrap(), vec![70, 220]);
 }
@@ -67,7 +95,11 @@ fn dot_accumulates_floats_in_f64_and_ints_with_wrap() {
     assert_eq!(c.to_vec::<f32>().unwrap(), vec![1.0]);
     let a = lit(vec![100i8, 100], &[2]);
     let b = lit(vec![2i8, 1], &[2]);
-    let c = run1(dot(&[], &[], &[0], &[0]), &[a.clone(), b.clone()], ty(DType::I8, &[]));
+    let c = run1(
+        dot(&[], &[], &[0], &[0]),
+        &[a.clone(), b.clone()],
+        ty(DType::I8, &[]),
+    );
     assert_eq!(c.to_vec::<i8>().unwrap(), vec![44]);
     // Preferred (wider) result types.
     let c = run1(dot(&[], &[], &[0], &[0]), &[a, b], ty(DType::I32, &[]));
@@ -75,7 +107,11 @@ fn dot_accumulates_floats_in_f64_and_ints_with_wrap() {
     let h = |x: f32| bf16::from_f32(x);
     let a = lit(vec![h(1.0), h(1.0 / 256.0)], &[2]);
     let b = lit(vec![h(1.0), h(1.0)], &[2]);
-    let c = run1(dot(&[], &[], &[0], &[0]), &[a.clone(), b.clone()], ty(DType::F32, &[]));
+    let c = run1(
+        dot(&[], &[], &[0], &[0]),
+        &[a.clone(), b.clone()],
+        ty(DType::F32, &[]),
+    );
     assert_eq!(c.to_vec::<f32>().unwrap(), vec![1.0 + 1.0 / 256.0]);
     let c = run1(dot(&[], &[], &[0], &[0]), &[a, b], ty(DType::BF16, &[]));
     assert_eq!(c.to_vec::<bf16>().unwrap(), vec![h(1.0)]);
@@ -96,10 +132,25 @@ fn dot_zero_size() {
 #[test]
 fn dot_errors() {
     let a = lit(vec![true, false], &[2]);
-    assert!(run(dot(&[], &[], &[0], &[0]), &[a.clone(), a], vec![ty(DType::Bool, &[])]).is_err());
+    assert!(run(
+        dot(&[], &[], &[0], &[0]),
+        &[a.clone(), a],
+        vec![ty(DType::Bool, &[])]
+    )
+    .is_err());
     let x = lit(vec![1.0f32; 6], &[2, 3]);
-    assert!(run(dot(&[], &[], &[1], &[1]), &[x.clone(), lit(vec![1.0f32; 4], &[2, 2])], vec![ty(DType::F32, &[2, 2])]).is_err());
-    assert!(run(dot(&[], &[], &[5], &[0]), &[x.clone(), x], vec![ty(DType::F32, &[])]).is_err());
+    assert!(run(
+        dot(&[], &[], &[1], &[1]),
+        &[x.clone(), lit(vec![1.0f32; 4], &[2, 2])],
+        vec![ty(DType::F32, &[2, 2])]
+    )
+    .is_err());
+    assert!(run(
+        dot(&[], &[], &[5], &[0]),
+        &[x.clone(), x],
+        vec![ty(DType::F32, &[])]
+    )
+    .is_err());
 }
 
 /// `[b, 0, 1, f] x [0, 1, i, o] -> [b, 0, 1, f]` (NHWC / HWIO).
@@ -117,7 +168,15 @@ fn nhwc() -> ConvDims {
     }
 }
 
-fn conv(dims: ConvDims, strides: Vec<usize>, pad: Vec<(i64, i64)>, ldil: Vec<usize>, rdil: Vec<usize>, fg: usize, bg: usize) -> Op {
+fn conv(
+    dims: ConvDims,
+    strides: Vec<usize>,
+    pad: Vec<(i64, i64)>,
+    ldil: Vec<usize>,
+    rdil: Vec<usize>,
+    fg: usize,
+    bg: usize,
+) -> Op {
     Op::Convolution(ConvAttrs {
         window_strides: strides,
         padding: pad,
@@ -130,20 +189,47 @@ fn conv(dims: ConvDims, strides: Vec<usize>, pad: Vec<(i64, i64)>, ldil: Vec<usi
 }
 
 fn spec_conv_lhs() -> Literal {
-    lit(vec![1i64, 2, 5, 6, 3, 4, 7, 8, 10, 11, 14, 15, 12, 13, 16, 17], &[1, 4, 4, 1])
+    lit(
+        vec![1i64, 2, 5, 6, 3, 4, 7, 8, 10, 11, 14, 15, 12, 13, 16, 17],
+        &[1, 4, 4, 1],
+    )
 }
 
 #[test]
 fn convolution_spec_example() {
-    let op = conv(nhwc(), vec![4, 4], vec![(0, 0), (0, 0)], vec![2, 2], vec![1, 1], 1, 1);
-    let r = run1(op, &[spec_conv_lhs(), lit(vec![1i64; 9], &[3, 3, 1, 1])], ty(DType::I64, &[1, 2, 2, 1]));
+    let op = conv(
+        nhwc(),
+        vec![4, 4],
+        vec![(0, 0), (0, 0)],
+        vec![2, 2],
+        vec![1, 1],
+        1,
+        1,
+    );
+    let r = run1(
+        op,
+        &[spec_conv_lhs(), lit(vec![1i64; 9], &[3, 3, 1, 1])],
+        ty(DType::I64, &[1, 2, 2, 1]),
+    );
     assert_eq!(r.to_vec::<i64>().unwrap(), vec![10, 26, 46, 62]);
 }
 
 #[test]
 fn convolution_with_padding_interpreter_example() {
-    let op = conv(nhwc(), vec![4, 4], vec![(1, 1), (1, 1)], vec![2, 2], vec![1, 1], 1, 1);
-    let r = run1(op, &[spec_conv_lhs(), lit(vec![1i64; 9], &[3, 3, 1, 1])], ty(DType::I64, &[1, 2, 2, 1]));
+    let op = conv(
+        nhwc(),
+        vec![4, 4],
+        vec![(1, 1), (1, 1)],
+        vec![2, 2],
+        vec![1, 1],
+        1,
+        1,
+    );
+    let r = run1(
+        op,
+        &[spec_conv_lhs(), lit(vec![1i64; 9], &[3, 3, 1, 1])],
+        ty(DType::I64, &[1, 2, 2, 1]),
+    );
     assert_eq!(r.to_vec::<i64>().unwrap(), vec![1, 5, 10, 14]);
 }
 
@@ -161,8 +247,20 @@ fn convolution_batch_group_count_interpreter_example() {
         output_feature: 3,
         output_spatial: vec![1, 2],
     };
-    let op = conv(dims, vec![4, 4], vec![(0, 0), (0, 0)], vec![2, 2], vec![1, 1], 1, 4);
-    let r = run1(op, &[spec_conv_lhs(), lit(vec![1i64; 8], &[1, 2, 1, 4])], ty(DType::I64, &[1, 1, 2, 4]));
+    let op = conv(
+        dims,
+        vec![4, 4],
+        vec![(0, 0), (0, 0)],
+        vec![2, 2],
+        vec![1, 1],
+        1,
+        4,
+    );
+    let r = run1(
+        op,
+        &[spec_conv_lhs(), lit(vec![1i64; 8], &[1, 2, 1, 4])],
+        ty(DType::I64, &[1, 1, 2, 4]),
+    );
     assert_eq!(r.to_vec::<i64>().unwrap(), vec![1, 3, 10, 12, 5, 7, 14, 16]);
 }
 
@@ -180,17 +278,47 @@ fn convolution_feature_group_count_interpreter_example() {
         output_feature: 3,
         output_spatial: vec![1, 2],
     };
-    let op = conv(dims, vec![4, 4], vec![(0, 0), (0, 0)], vec![2, 2], vec![1, 1], 2, 1);
-    let r = run1(op, &[spec_conv_lhs(), lit(vec![1i64; 8], &[1, 2, 1, 4])], ty(DType::I64, &[1, 2, 1, 4]));
-    assert_eq!(r.to_vec::<i64>().unwrap(), vec![3, 3, 11, 11, 21, 21, 29, 29]);
+    let op = conv(
+        dims,
+        vec![4, 4],
+        vec![(0, 0), (0, 0)],
+        vec![2, 2],
+        vec![1, 1],
+        2,
+        1,
+    );
+    let r = run1(
+        op,
+        &[spec_conv_lhs(), lit(vec![1i64; 8], &[1, 2, 1, 4])],
+        ty(DType::I64, &[1, 2, 1, 4]),
+    );
+    assert_eq!(
+        r.to_vec::<i64>().unwrap(),
+        vec![3, 3, 11, 11, 21, 21, 29, 29]
+    );
 }
 
 /// Naive 1-D convolution in NCW/OIW layout for checking.
 #[allow(clippy::too_many_arguments)]
-fn naive_conv1d(x: &[f64], n: usize, c: usize, w: usize, k: &[f64], o: usize, kw: usize, stride: usize, pad: (i64, i64), rdil: usize) -> (Vec<f64>, usize) {
+fn naive_conv1d(
+    x: &[f64],
+    n: usize,
+    c: usize,
+    w: usize,
+    k: &[f64],
+    o: usize,
+    kw: usize,
+    stride: usize,
+    pad: (i64, i64),
+    rdil: usize,
+) -> (Vec<f64>, usize) {
     let padded = w as i64 + pad.0 + pad.1;
     let span = ((kw - 1) * rdil + 1) as i64;
-    let ow = if padded < span { 0 } else { ((padded - span) / stride as i64 + 1) as usize };
+    let ow = if padded < span {
+        0
+    } else {
+        ((padded - span) / stride as i64 + 1) as usize
+    };
     let mut out = vec![0.0; n * o * ow];
     for b in 0..n {
         for of in 0..o {
@@ -214,8 +342,12 @@ fn naive_conv1d(x: &[f64], n: usize, c: usize, w: usize, k: &[f64], o: usize, kw
 #[test]
 fn convolution_1d_ncw_matches_naive() {
     let (n, c, w, o, kw) = (2, 3, 9, 2, 3);
-    let x: Vec<f64> = (0..n * c * w).map(|i| ((i * 7) % 11) as f64 - 5.0).collect();
-    let k: Vec<f64> = (0..o * c * kw).map(|i| ((i * 5) % 7) as f64 * 0.5 - 1.0).collect();
+    let x: Vec<f64> = (0..n * c * w)
+        .map(|i| ((i * 7) % 11) as f64 - 5.0)
+        .collect();
+    let k: Vec<f64> = (0..o * c * kw)
+        .map(|i| ((i * 5) % 7) as f64 * 0.5 - 1.0)
+        .collect();
     let dims = ConvDims {
         input_batch: 0,
         input_feature: 1,
@@ -227,11 +359,32 @@ fn convolution_1d_ncw_matches_naive() {
         output_feature: 1,
         output_spatial: vec![2],
     };
-    for (stride, pad, rdil) in [(1, (0, 0), 1), (2, (1, 2), 1), (1, (-2, 1), 2), (3, (2, 2), 3)] {
+    for (stride, pad, rdil) in [
+        (1, (0, 0), 1),
+        (2, (1, 2), 1),
+        (1, (-2, 1), 2),
+        (3, (2, 2), 3),
+    ] {
         let (want, ow) = naive_conv1d(&x, n, c, w, &k, o, kw, stride, pad, rdil);
-        let op = conv(dims.clone(), vec![stride], vec![pad], vec![1], vec![rdil], 1, 1);
-        let r = run1(op, &[lit(x.clone(), &[n, c, w]), lit(k.clone(), &[o, c, kw])], ty(DType::F64, &[n, o, ow]));
-        assert_eq!(r.to_vec::<f64>().unwrap(), want, "stride {stride} pad {pad:?} rdil {rdil}");
+        let op = conv(
+            dims.clone(),
+            vec![stride],
+            vec![pad],
+            vec![1],
+            vec![rdil],
+            1,
+            1,
+        );
+        let r = run1(
+            op,
+            &[lit(x.clone(), &[n, c, w]), lit(k.clone(), &[o, c, kw])],
+            ty(DType::F64, &[n, o, ow]),
+        );
+        assert_eq!(
+            r.to_vec::<f64>().unwrap(),
+            want,
+            "stride {stride} pad {pad:?} rdil {rdil}"
+        );
     }
 }
 
@@ -255,10 +408,19 @@ fn convolution_zero_size_and_errors() {
     assert!(r.bytes().is_empty());
     // Kernel wider than the input: zero output positions.
     let x = lit(vec![1.0f32; 4], &[1, 2, 2]);
-    let r = run1(op.clone(), &[x.clone(), k.clone()], ty(DType::F32, &[1, 1, 0]));
+    let r = run1(
+        op.clone(),
+        &[x.clone(), k.clone()],
+        ty(DType::F32, &[1, 1, 0]),
+    );
     assert!(r.bytes().is_empty());
     // Wrong declared result shape, wrong feature count.
-    assert!(run(op.clone(), &[x.clone(), k], vec![ty(DType::F32, &[1, 1, 1])]).is_err());
+    assert!(run(
+        op.clone(),
+        &[x.clone(), k],
+        vec![ty(DType::F32, &[1, 1, 1])]
+    )
+    .is_err());
     let k3 = lit(vec![1.0f32; 9], &[1, 3, 3]);
     assert!(run(op, &[x, k3], vec![ty(DType::F32, &[1, 1, 0])]).is_err());
 }

@@ -101,13 +101,7 @@ pub(crate) fn unary_sc(op: UnaryOp, d: DType, x: Sc) -> Sc {
 pub(crate) fn fmax(a: f64, b: f64) -> f64 {
     if a.is_nan() {
         a
-    } else if b.is_nan() {
-        b
-    } else if a > b {
-        a
-    } else if b > a {
-        b
-    } else if a.is_sign_negative() {
+    } else if b.is_nan() || b > a || (a == b && a.is_sign_negative()) {
         b
     } else {
         a
@@ -118,16 +112,10 @@ pub(crate) fn fmax(a: f64, b: f64) -> f64 {
 pub(crate) fn fmin(a: f64, b: f64) -> f64 {
     if a.is_nan() {
         a
-    } else if b.is_nan() {
+    } else if b.is_nan() || b < a || (a == b && b.is_sign_negative()) {
         b
-    } else if a < b {
-        a
-    } else if b < a {
-        b
-    } else if a.is_sign_negative() {
-        a
     } else {
-        b
+        a
     }
 }
 
@@ -149,12 +137,24 @@ pub(crate) fn binary_f(op: BinaryOp, a: f64, b: f64) -> f64 {
 }
 
 /// Integer power with XLA's semantics: exponentiation by squaring over the low 6 bits of the
-/// exponent (wrapping); a negative exponent (the exponent's top bit set, also for unsigned
-/// types) gives 1 if the base is 1 and 0 otherwise.
+/// exponent (wrapping). A negative exponent (the exponent's top bit set, also for unsigned
+/// types) gives 1 for base 1, `+-1` by the exponent's parity for base -1 (all bits set), and
+/// 0 otherwise.
 fn int_pow(d: DType, base: i128, exp: i128) -> i128 {
     let n = bits(d);
-    if sext(n, exp) < 0 {
-        return i128::from(base == 1);
+    let se = sext(n, exp);
+    if se < 0 {
+        return if base == 1 {
+            1
+        } else if sext(n, base) == -1 {
+            if se % 2 == 0 {
+                1
+            } else {
+                wrap(d, -1)
+            }
+        } else {
+            0
+        };
     }
     let mut acc: i128 = 1;
     let mut b = base;

@@ -2,33 +2,40 @@
 //!
 //! It is the reference that the compiled (XLA) results are compared against, and the
 //! engine of constant folding. Semantics follow the StableHLO spec; where the spec leaves a
-//! choice open the evaluator does what XLA:CPU does. In detail:
+//! choice open the evaluator does what XLA:CPU does (checked against the XLA CPU PJRT
+//! plugin). In detail:
 //!
 //! * **Floats** are computed in f64 and rounded to the element type after every op. For
 //!   `+ - * / % sqrt`, `floor`/`ceil`/`round*`, `abs`, `neg`, `max`/`min`, `compare` and
 //!   conversions this is bit-identical to computing in the element type (f16 and bf16
 //!   included; XLA:CPU computes those in f32 and rounds, which gives the same bits).
-//!   Transcendental ops (`exp`, `log`, `tanh`, `erf`, `pow`, `atan2`, ...) are close to
-//!   correctly rounded, while XLA uses its own approximations: compare those with a ulp
-//!   tolerance. `max`/`min` are IEEE 754-2019 `maximum`/`minimum` (NaN-propagating,
-//!   `-0 < +0`); `sign` keeps NaN and signed zeros; `round` is half away from zero,
-//!   `round_even` half to even; `rem` is C `fmod`. Subnormals are kept (XLA:CPU may flush
-//!   them to zero).
+//!   Transcendental ops (`exp`, `log`, `tanh`, `erf`, `pow`, `atan2`, ...) are within about
+//!   2 ulp of the exact result, while XLA uses its own approximations (f32 `tanh`, `expm1`,
+//!   `erf` differ from it by up to 4 ulp): compare those with a ulp tolerance. `max`/`min`
+//!   are IEEE 754-2019 `maximum`/`minimum` (NaN-propagating, `-0 < +0`); `sign` keeps NaN
+//!   and signed zeros; `round` is half away from zero, `round_even` half to even; `rem` is
+//!   C `fmod`.
+//! * **Subnormals** follow IEEE (kept as inputs and results). XLA:CPU runs with
+//!   flush-to-zero and denormals-are-zero for f32 and f64 (and so for bf16, computed in
+//!   f32): where an input or a result is subnormal, XLA gives a (signed) zero instead.
 //! * **Integers** wrap (two's complement). `x / 0 = -1` (all ones for unsigned) and
 //!   `x % 0 = x`; `MIN / -1 = MIN` and `MIN % -1 = 0`. Shift amounts are read as unsigned;
 //!   an amount `>= bit width` gives 0 for `shift_left`/`shift_right_logical` and the sign
 //!   fill for `shift_right_arithmetic`. `pow` follows XLA: squaring over the low 6 bits of
-//!   the exponent, and a negative exponent gives 1 for base 1 and 0 otherwise.
+//!   the exponent; a negative exponent gives 1 for base 1, `+-1` by parity for base -1 and
+//!   0 otherwise.
 //! * **`convert`**: bool to number is 0/1, number to bool is `x != 0` (NaN is true); int to
-//!   int wraps; int and float to float round to nearest even (one rounding, also for
-//!   i64/f64 to bf16); float to int truncates toward zero, maps NaN to 0 and saturates
-//!   out-of-range values to the integer type's min/max. The spec leaves the last two cases
-//!   open; saturation is what XLA:CPU does (assumed here, checked by the differential tests).
+//!   int wraps; to a float type rounds to nearest even, in one rounding except to bf16 from
+//!   f64 or integers, which rounds through f32 first (as XLA does); float to int truncates
+//!   toward zero, maps NaN to 0 and saturates out-of-range values to the integer type's
+//!   min/max. The spec leaves inexact and out-of-range conversions open; these are XLA:CPU's
+//!   choices.
 //! * **`dot_general`/`convolution`** accumulate float products in f64 and round once, and
-//!   integer products with wrapping: float results are not bit-identical to XLA's.
-//! * **`reduce`** folds in row-major order into the init value; **`reduce_window`** skips
-//!   padding and dilation holes (as XLA does; equal to the spec for an identity init);
-//!   float results of non-associative bodies can differ from XLA in the last bits.
+//!   integer products with wrapping: float results are not bit-identical to XLA's (which
+//!   accumulates in the operand precision, in a blocked order), compare with a tolerance.
+//! * **`reduce`** folds in row-major order into the init value (XLA's order for floats
+//!   differs: compare float sums with a tolerance); **`reduce_window`** skips padding and
+//!   base-dilation holes (as XLA does; equal to the spec for an identity init).
 //! * **Indexing**: `dynamic_slice`, `dynamic_update_slice` and `gather` clamp start indices
 //!   into `[0, dim - size]`; `scatter` skips an update window that does not fit entirely
 //!   (as XLA does), applying windows in index order.

@@ -10,7 +10,7 @@ fn split_inputs<'a>(
     op: &'static str,
     xs: &'a [&'a Literal],
 ) -> Result<(&'a [&'a Literal], &'a [&'a Literal])> {
-    if xs.is_empty() || xs.len() % 2 != 0 {
+    if xs.is_empty() || !xs.len().is_multiple_of(2) {
         return Err(Error::invalid(op, "needs n inputs and n init values"));
     }
     let (ins, inits) = xs.split_at(xs.len() / 2);

@@ -317,9 +317,12 @@ pub(crate) fn f64_to_f16_bits(x: f64) -> u16 {
     f64_to_small(x, 10, 5)
 }
 
-/// f64 to bfloat16 bits, correctly rounded (nearest even).
+/// f64 to bfloat16 bits the way XLA converts: round to f32 first, then to bfloat16 (both
+/// nearest even). For values that are results of bf16 arithmetic or exact in f32 this is the
+/// correctly rounded bfloat16; for other f64 values it can differ from a single rounding by
+/// one ulp (the spec leaves inexact conversions implementation defined).
 pub(crate) fn f64_to_bf16_bits(x: f64) -> u16 {
-    f64_to_small(x, 7, 8)
+    f64_to_small(f64::from(x as f32), 7, 8)
 }
 
 /// Rounds `x` to the nearest value of float dtype `d` (identity for f64 and non-floats).
@@ -369,11 +372,12 @@ fn i128_to_f64_odd(v: i128) -> f64 {
     }
 }
 
-/// The integer `v` converted to float dtype `d`, correctly rounded (nearest even).
+/// The integer `v` converted to float dtype `d` (nearest even; to bf16 through f32, as XLA
+/// does).
 pub(crate) fn int_to_float(d: DType, v: i128) -> f64 {
     match d {
         DType::F64 => v as f64,
-        DType::F32 => f64::from(v as f32),
+        DType::F32 | DType::BF16 => round_to(d, f64::from(v as f32)),
         _ => round_to(d, i128_to_f64_odd(v)),
     }
 }
