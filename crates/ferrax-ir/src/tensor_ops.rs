@@ -884,7 +884,7 @@ unary_methods!(
 
 // ---------------------------------------------------------------- operators
 
-macro_rules! binop {
+macro_rules! bitop {
     ($trait:ident, $method:ident, $op:ident) => {
         impl std::ops::$trait<&Tensor> for &Tensor {
             type Output = Tensor;
@@ -898,6 +898,11 @@ macro_rules! binop {
                 Tensor::from_result(self.binary(BinaryOp::$op, &rhs))
             }
         }
+    };
+}
+macro_rules! binop {
+    ($trait:ident, $method:ident, $op:ident) => {
+        bitop!($trait, $method, $op);
         impl std::ops::$trait<&Tensor> for Tensor {
             type Output = Tensor;
             fn $method(self, rhs: &Tensor) -> Tensor {
@@ -948,22 +953,6 @@ binop!(Mul, mul, Mul);
 binop!(Div, div, Div);
 binop!(Rem, rem, Rem);
 
-macro_rules! bitop {
-    ($trait:ident, $method:ident, $op:ident) => {
-        impl std::ops::$trait<&Tensor> for &Tensor {
-            type Output = Tensor;
-            fn $method(self, rhs: &Tensor) -> Tensor {
-                Tensor::from_result(self.binary(BinaryOp::$op, rhs))
-            }
-        }
-        impl std::ops::$trait<Tensor> for Tensor {
-            type Output = Tensor;
-            fn $method(self, rhs: Tensor) -> Tensor {
-                Tensor::from_result(self.binary(BinaryOp::$op, &rhs))
-            }
-        }
-    };
-}
 bitop!(BitAnd, bitand, And);
 bitop!(BitOr, bitor, Or);
 bitop!(BitXor, bitxor, Xor);
