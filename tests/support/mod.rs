@@ -204,10 +204,10 @@ pub fn float_specials(d: DType) -> Vec<u64> {
         qnan,
         qnan | sign,
         qnan | 1,
-        1,                           // smallest subnormal
-        mask(m),                     // largest subnormal
-        sign | 3,                    // negative subnormal
-        1u64 << m,                   // smallest normal
+        1,                              // smallest subnormal
+        mask(m),                        // largest subnormal
+        sign | 3,                       // negative subnormal
+        1u64 << m,                      // smallest normal
         ((mask(e) - 1) << m) | mask(m), // largest finite
         sign | ((mask(e) - 1) << m) | mask(m),
         half - 1, // just below 0.5
@@ -460,7 +460,9 @@ pub fn region(dtypes: &[DType], f: impl FnOnce(&mut Builder, &[Value]) -> Vec<Va
 
 /// The region `(a, b) -> op(a, b)` on scalars of `d`.
 pub fn binary_region(d: DType, op: BinaryOp) -> Region {
-    region(&[d, d], |b, p| vec![b.one(Op::Binary(op), &[p[0], p[1]], &[])])
+    region(&[d, d], |b, p| {
+        vec![b.one(Op::Binary(op), &[p[0], p[1]], &[])]
+    })
 }
 
 /// A graph of one op applied to fresh parameters of `in_types` (result types from the rule,
@@ -545,12 +547,80 @@ pub struct Worst {
     pub abs: f64,
 }
 
+/// True for the dtypes whose subnormals XLA:CPU flushes (see [`Opts::flush`]).
+pub fn flushes(d: DType) -> bool {
+    matches!(d, DType::BF16 | DType::F32 | DType::F64)
+}
+
+/// True if element `i` of `l` is a subnormal of a float dtype.
+pub fn is_subnormal_at(l: &Literal, i: usize) -> bool {
+    let d = l.dtype();
+    if !d.is_float() {
+        return false;
+    }
+    let (e, m) = float_format(d);
+    let b = bits_at(l, i);
+    (b >> m) & mask(e) == 0 && b & mask(m) != 0
+}
+
+/// `l` with every bf16/f32/f64 subnormal replaced by a zero of the same sign.
+pub fn flush(l: &Literal) -> Literal {
+    let d = l.dtype();
+    if !flushes(d) {
+        return l.clone();
+    }
+    let sign = 1u64 << (width(d) - 1);
+    let n = l.shape().numel();
+    let bits: Vec<u64> = (0..n)
+        .map(|i| {
+            let b = bits_at(l, i);
+            if is_subnormal_at(l, i) {
+                b & sign
+            } else {
+                b
+            }
+        })
+        .collect();
+    lit_bits(d, l.shape().dims(), &bits)
+}
+
+/// Options of one differential run.
+#[derive(Clone, Copy, Debug)]
+pub struct Opts {
+    /// Also accept, element by element, the result of the flush-to-zero model of XLA:CPU:
+    /// the reference evaluated on arguments whose bf16/f32/f64 subnormals are replaced by
+    /// zeros of the same sign (DAZ), with subnormal results replaced the same way (FTZ).
+    ///
+    /// XLA:CPU runs with the x86 DAZ and FTZ modes on: arithmetic, comparisons, conversions
+    /// and math functions read bf16/f32/f64 subnormal operands as signed zeros and flush
+    /// subnormal results to signed zeros (observed: `1e-45f32 + 0 = 0`,
+    /// `1e-45f32 == 0` is true, `sqrt(1e-45f32) = 0`, `exp(-89f32) = 0`). Sign-bit ops
+    /// (`neg`, `abs`), data movement and bitcasts keep subnormals. f16 is computed in f32,
+    /// where its subnormals are normal numbers, so f16 keeps them. The reference
+    /// evaluator follows IEEE (the StableHLO spec, and XLA on GPU), so both results are
+    /// accepted here.
+    pub flush: bool,
+    /// Do not compare elements where a shown input is a subnormal (for functions whose
+    /// XLA:CPU result there is neither the IEEE nor the flushed one; each use says why).
+    pub skip_subnormal_inputs: bool,
+}
+
+impl Default for Opts {
+    fn default() -> Opts {
+        Opts {
+            flush: true,
+            skip_subnormal_inputs: false,
+        }
+    }
+}
+
 /// Collects mismatches and error maxima for one test; `finish` panics if anything failed.
 pub struct Report {
     name: String,
     failures: Vec<String>,
     maxima: Vec<(String, Worst)>,
     cases: usize,
+    flushed: usize,
 }
 
 /// At most this many mismatching elements are listed per check.
@@ -564,6 +634,7 @@ impl Report {
             failures: Vec::new(),
             maxima: Vec::new(),
             cases: 0,
+            flushed: 0,
         }
     }
 
@@ -572,9 +643,7 @@ impl Report {
         self.failures.push(msg);
     }
 
-    /// Runs `g` on both sides and compares each output with `tols[i]` (the last entry
-    /// repeats); `inputs_for_output[i]` lists the args shown next to a mismatching element
-    /// (elementwise ops). Returns the outputs of the plugin (if it ran).
+    /// [`Report::run_opts`] with the default options.
     pub fn run(
         &mut self,
         ctx: &str,
@@ -582,6 +651,21 @@ impl Report {
         args: &[Literal],
         tols: &[Tol],
         shown: &[Vec<usize>],
+    ) -> Option<Vec<Literal>> {
+        self.run_opts(ctx, g, args, tols, shown, Opts::default())
+    }
+
+    /// Runs `g` on both sides and compares output `i` with `tols[i]` (the last entry
+    /// repeats); `shown[i]` lists the args printed next to a mismatching element of output
+    /// `i` (elementwise ops). Returns the plugin's outputs (if it ran).
+    pub fn run_opts(
+        &mut self,
+        ctx: &str,
+        g: &Graph,
+        args: &[Literal],
+        tols: &[Tol],
+        shown: &[Vec<usize>],
+        opts: Opts,
     ) -> Option<Vec<Literal>> {
         self.cases += 1;
         let want = match run_interp(g, args) {
@@ -606,25 +690,56 @@ impl Report {
             ));
             return None;
         }
+        let involves_flush = args
+            .iter()
+            .map(|a| a.dtype())
+            .chain(want.iter().map(|w| w.dtype()))
+            .any(flushes);
+        let alt: Option<Vec<Literal>> = if opts.flush && involves_flush {
+            let fargs: Vec<Literal> = args.iter().map(flush).collect();
+            run_interp(g, &fargs)
+                .ok()
+                .map(|w| w.iter().map(flush).collect())
+        } else {
+            None
+        };
         for (i, (gl, wl)) in got.iter().zip(&want).enumerate() {
             let tol = tols[i.min(tols.len() - 1)];
             let ins: Vec<&Literal> = shown
                 .get(i)
                 .map(|v| v.iter().map(|&k| &args[k]).collect())
                 .unwrap_or_default();
-            self.check(&format!("{ctx} out{i}"), gl, wl, tol, &ins);
+            let alt_i = alt.as_ref().and_then(|a| a.get(i));
+            self.compare(
+                &format!("{ctx} out{i}"),
+                gl,
+                wl,
+                alt_i,
+                tol,
+                &ins,
+                opts.skip_subnormal_inputs,
+            );
         }
         Some(got)
     }
 
-    /// Compares `got` (plugin) with `want` (interp).
-    pub fn check(
+    /// Compares `got` (plugin) with `want` (interp) without alternatives.
+    pub fn check(&mut self, ctx: &str, got: &Literal, want: &Literal, tol: Tol) -> Worst {
+        self.compare(ctx, got, want, None, tol, &[], false)
+    }
+
+    /// Compares `got` (plugin) with `want` (interp), also accepting `alt` element by element
+    /// (the flush-to-zero model).
+    #[allow(clippy::too_many_arguments)]
+    fn compare(
         &mut self,
         ctx: &str,
         got: &Literal,
         want: &Literal,
+        alt: Option<&Literal>,
         tol: Tol,
         inputs: &[&Literal],
+        skip_subnormal_inputs: bool,
     ) -> Worst {
         let mut worst = Worst::default();
         if got.ty() != want.ty() {
@@ -635,47 +750,41 @@ impl Report {
             ));
             return worst;
         }
+        let alt = alt.filter(|a| a.ty() == want.ty());
         let d = got.dtype();
         let n = got.shape().numel();
         let mut bad = Vec::new();
         let mut nbad = 0usize;
         for i in 0..n {
-            let (a, b) = (bits_at(got, i), bits_at(want, i));
-            let ok = if !d.is_float() {
-                a == b
-            } else if is_nan_bits(d, a) || is_nan_bits(d, b) {
-                is_nan_bits(d, a) && is_nan_bits(d, b)
-            } else {
-                let (x, y) = (f64_at(got, i), f64_at(want, i));
-                let ulps = ulp_distance(d, a, b);
-                let diff = if x == y { 0.0 } else { (x - y).abs() };
-                let rel = if diff == 0.0 {
-                    0.0
-                } else {
-                    diff / y.abs().max(f64::MIN_POSITIVE)
-                };
-                let ok = match tol {
-                    Tol::Exact => a == b,
-                    Tol::Ulp(u) => ulps <= u,
-                    Tol::UlpOrAbs(u, abs) => ulps <= u || diff <= abs,
-                    Tol::Rel(rtol, atol) => {
-                        if x.is_finite() && y.is_finite() {
-                            diff <= atol + rtol * y.abs()
-                        } else {
-                            a == b
-                        }
-                    }
-                };
-                if ok && x.is_finite() && y.is_finite() {
-                    worst.ulps = worst.ulps.max(ulps);
-                    worst.rel = worst.rel.max(rel);
-                    worst.abs = worst.abs.max(diff);
+            if skip_subnormal_inputs
+                && inputs
+                    .iter()
+                    .any(|x| x.shape().numel() == n && is_subnormal_at(x, i))
+            {
+                continue;
+            }
+            let ieee = element_error(got, want, i, tol);
+            let flushed = alt.and_then(|a| element_error(got, a, i, tol));
+            let ok = match (ieee, flushed) {
+                (Some(e), Some(f)) => {
+                    worst.merge(if f.ulps < e.ulps { &f } else { &e });
+                    true
                 }
-                ok
+                (Some(e), None) => {
+                    worst.merge(&e);
+                    true
+                }
+                (None, Some(f)) => {
+                    worst.merge(&f);
+                    self.flushed += 1;
+                    true
+                }
+                (None, None) => false,
             };
             if !ok {
                 nbad += 1;
                 if bad.len() < SHOW {
+                    let (a, b) = (bits_at(got, i), bits_at(want, i));
                     let mut s = format!("  [{i}] plugin {} interp {}", show(got, i), show(want, i));
                     if d.is_float() && !is_nan_bits(d, a) && !is_nan_bits(d, b) {
                         let _ = write!(s, " ({} ulp)", ulp_distance(d, a, b));
@@ -713,7 +822,10 @@ impl Report {
                 self.name, w.ulps, w.rel, w.abs
             );
         }
-        println!("CASES {}: {}", self.name, self.cases);
+        println!(
+            "CASES {}: {} runs, {} elements matched only the flush-to-zero model",
+            self.name, self.cases, self.flushed
+        );
         if !self.failures.is_empty() {
             panic!(
                 "{}: {} disagreement(s) between plugin and interp:\n{}",
@@ -725,7 +837,133 @@ impl Report {
     }
 }
 
+impl Worst {
+    fn merge(&mut self, o: &Worst) {
+        self.ulps = self.ulps.max(o.ulps);
+        self.rel = self.rel.max(o.rel);
+        self.abs = self.abs.max(o.abs);
+    }
+}
+
+/// The error of element `i` of `got` against `want` if it is within `tol`, else `None`.
+fn element_error(got: &Literal, want: &Literal, i: usize, tol: Tol) -> Option<Worst> {
+    let d = got.dtype();
+    let (a, b) = (bits_at(got, i), bits_at(want, i));
+    if !d.is_float() {
+        return (a == b).then(Worst::default);
+    }
+    if is_nan_bits(d, a) || is_nan_bits(d, b) {
+        return (is_nan_bits(d, a) && is_nan_bits(d, b)).then(Worst::default);
+    }
+    let (x, y) = (f64_at(got, i), f64_at(want, i));
+    let ulps = ulp_distance(d, a, b);
+    let diff = if x == y { 0.0 } else { (x - y).abs() };
+    let ok = match tol {
+        Tol::Exact => a == b,
+        Tol::Ulp(u) => ulps <= u,
+        Tol::UlpOrAbs(u, abs) => ulps <= u || diff <= abs,
+        Tol::Rel(rtol, atol) => {
+            if x.is_finite() && y.is_finite() {
+                diff <= atol + rtol * y.abs()
+            } else {
+                a == b
+            }
+        }
+    };
+    if !ok {
+        return None;
+    }
+    if !(x.is_finite() && y.is_finite()) {
+        return Some(Worst::default());
+    }
+    Some(Worst {
+        ulps,
+        rel: if diff == 0.0 {
+            0.0
+        } else {
+            diff / y.abs().max(f64::MIN_POSITIVE)
+        },
+        abs: diff,
+    })
+}
+
 /// `d[shape]` as a type.
 pub fn tt(d: DType, shape: &[usize]) -> TensorType {
     TensorType::new(d, Shape::new(shape.to_vec()))
+}
+
+/// One program holding several independent cases: each input is a parameter with its
+/// argument, each case adds outputs. Compiling once for many cases keeps the suite fast.
+#[derive(Default)]
+pub struct Multi {
+    /// The graph being built.
+    pub b: Builder,
+    /// One argument per parameter.
+    pub args: Vec<Literal>,
+    outs: Vec<Value>,
+    labels: Vec<String>,
+    shown: Vec<Vec<usize>>,
+}
+
+impl Multi {
+    /// An empty program.
+    pub fn new() -> Multi {
+        Multi::default()
+    }
+    /// A parameter fed with `l`.
+    pub fn input(&mut self, l: Literal) -> Value {
+        let v = self.b.param(l.ty().clone());
+        self.args.push(l);
+        v
+    }
+    /// Adds an op (see [`Builder::node`]).
+    pub fn op(&mut self, op: Op, xs: &[Value], declared: &[TensorType]) -> Vec<Value> {
+        self.b.node(op, xs, declared)
+    }
+    /// Adds a single-result op.
+    pub fn one(&mut self, op: Op, xs: &[Value], declared: &[TensorType]) -> Value {
+        self.b.one(op, xs, declared)
+    }
+    /// Marks `v` as an output, labelled for failure messages.
+    pub fn out(&mut self, label: impl Into<String>, v: Value) {
+        self.out_shown(label, v, Vec::new());
+    }
+    /// Marks `v` as an output whose failure messages show the inputs `args[k]` for `k` in
+    /// `inputs` next to each mismatching element (elementwise ops).
+    pub fn out_shown(&mut self, label: impl Into<String>, v: Value, inputs: Vec<usize>) {
+        self.outs.push(v);
+        self.labels.push(label.into());
+        self.shown.push(inputs);
+    }
+    /// Index in `args` of the last input added.
+    pub fn last_arg(&self) -> usize {
+        self.args.len() - 1
+    }
+    /// Number of outputs so far.
+    pub fn len(&self) -> usize {
+        self.outs.len()
+    }
+    /// True if there are no outputs yet.
+    pub fn is_empty(&self) -> bool {
+        self.outs.is_empty()
+    }
+    /// Runs the program on both sides, comparing output `i` with `tols[i]` (the last entry
+    /// repeats).
+    pub fn run(self, rep: &mut Report, ctx: &str, tols: &[Tol]) -> Option<Vec<Literal>> {
+        let labels = self.labels.clone();
+        let g = self.b.finish(self.outs);
+        let before = rep.failures.len();
+        let res = rep.run(ctx, &g, &self.args, tols, &self.shown);
+        for f in &mut rep.failures[before..] {
+            // "ctx outN ..." -> "ctx outN (label) ..."
+            for (i, l) in labels.iter().enumerate().rev() {
+                let key = format!("{ctx} out{i} ");
+                if f.starts_with(&key) {
+                    *f = format!("{ctx} out{i} [{l}] {}", &f[key.len()..]);
+                    break;
+                }
+            }
+        }
+        res
+    }
 }

@@ -11,11 +11,59 @@ use crate::plugin::{lossy, pjrt_call, Api, Plugin};
 use crate::types::{checked_byte_len, type_string, ElementType};
 
 /// Serialized `CompileOptionsProto` with
-/// `executable_build_options { num_replicas: 1 num_partitions: 1 }`.
+/// `executable_build_options { num_replicas: 1 num_partitions: 1 }` and the
+/// `env_option_overrides` `xla_cpu_enable_fast_min_max: false` and
+/// `xla_gpu_enable_fast_min_max: false`.
 ///
 /// Never send empty options (or only one of the two fields): the XLA plugins
 /// abort the whole process on a failed CHECK instead of returning an error.
-pub const COMPILE_OPTIONS: [u8; 6] = [0x1a, 0x04, 0x20, 0x01, 0x28, 0x01];
+///
+/// The overrides make `maximum`/`minimum` follow the StableHLO spec (IEEE
+/// 754-2019 `maximum`/`minimum`: NaN-propagating, `-0 < +0`), as in JAX: the CPU
+/// plugin `xla-cpu-pjrt` 0.0.1 defaults to the fast forms, which return the first
+/// operand when the second is NaN and ignore the sign of zero (found by the
+/// differential tests, `tests/differential`).
+pub const COMPILE_OPTIONS: [u8; 76] = compile_options();
+
+const fn compile_options() -> [u8; 76] {
+    let mut out = [0u8; 76];
+    // executable_build_options (field 3) { num_replicas (4): 1, num_partitions (5): 1 }
+    let head = [0x1a, 0x04, 0x20, 0x01, 0x28, 0x01];
+    let cpu = bool_override_false(b"xla_cpu_enable_fast_min_max");
+    let gpu = bool_override_false(b"xla_gpu_enable_fast_min_max");
+    let mut i = 0;
+    while i < 6 {
+        out[i] = head[i];
+        i += 1;
+    }
+    let mut k = 0;
+    while k < 35 {
+        out[6 + k] = cpu[k];
+        out[41 + k] = gpu[k];
+        k += 1;
+    }
+    out
+}
+
+/// One `env_option_overrides` map entry (field 7) `{ key: <key> value { bool_field: false } }`
+/// for a 27-byte option name.
+const fn bool_override_false(key: &[u8; 27]) -> [u8; 35] {
+    let mut out = [0u8; 35];
+    out[0] = 0x3a; // field 7, length-delimited
+    out[1] = 33; // entry length
+    out[2] = 0x0a; // key: field 1, length-delimited
+    out[3] = 27;
+    let mut i = 0;
+    while i < 27 {
+        out[4 + i] = key[i];
+        i += 1;
+    }
+    out[31] = 0x12; // value: field 2 (OptionOverrideProto), length-delimited
+    out[32] = 2;
+    out[33] = 0x10; // bool_field: field 2, varint
+    out[34] = 0; // false
+    out
+}
 
 /// The expected type of one program input: element type and dimensions.
 pub type ArgSpec = (ElementType, Vec<i64>);

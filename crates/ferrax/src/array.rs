@@ -127,7 +127,7 @@ impl Array {
         let bytes = buf
             .read_in_place(|b| b.to_vec())
             .map_err(pjrt_error("to_literal"))?;
-        Ok(Literal::from_bytes(self.ty.clone(), bytes)?)
+        Literal::from_bytes(self.ty.clone(), bytes)
     }
 
     /// The elements as `T` (which must be the array's dtype), row-major.
@@ -139,7 +139,7 @@ impl Array {
             ));
         }
         if let Some(l) = self.inner.host.get() {
-            return Ok(l.to_vec()?);
+            return l.to_vec();
         }
         let buf = self
             .inner
