@@ -15,6 +15,7 @@ mod dtype;
 mod error;
 mod graph;
 pub mod interp;
+pub mod linalg;
 mod literal;
 mod op;
 pub mod passes;
