@@ -51,19 +51,10 @@
 //!
 //! Crates: `ferrax-ir` (dtypes, shapes, ops, graph, tracing, passes), `ferrax-stablehlo`
 //! (lowering), `ferrax-pjrt` (PJRT bindings and plugin provisioning). This crate re-exports
-//! what users need and adds [`Array`], [`Eval`], [`jit`] and the [`Runtime`].
+//! what users need: [`Array`], [`Eval`], [`jit()`] and the [`Runtime`] come from `ferrax-runtime`.
 
 #![warn(missing_docs)]
 
-mod array;
-mod error;
-pub mod exec;
-pub mod jit;
-pub mod runtime;
-
-pub use array::Array;
-pub use error::{pjrt_error, Error, ErrorKind, Result};
-pub use exec::{eval_many, Eval};
 pub use ferrax_ir as ir;
 pub use ferrax_ir::{
     scope, BinaryOp, CompareDir, ConvAttrs, ConvDims, DType, DotDims, GatherDims, Graph, Literal,
@@ -71,9 +62,10 @@ pub use ferrax_ir::{
 };
 pub use ferrax_pjrt as pjrt;
 pub use ferrax_pjrt::Platform;
+pub use ferrax_runtime::{eval_many, pjrt_error, Array, Error, ErrorKind, Eval, Result};
+pub use ferrax_runtime::{exec, jit, runtime};
+pub use ferrax_runtime::{set_default_platform, Jit, Runtime};
 pub use ferrax_stablehlo as stablehlo;
-pub use jit::{jit, Jit};
-pub use runtime::{set_default_platform, Runtime};
 
 /// The usual imports: `use ferrax::prelude::*;`.
 pub mod prelude {
