@@ -60,6 +60,8 @@ pub use ferrax_ir::{
     scope, BinaryOp, CompareDir, ConvAttrs, ConvDims, DType, DotDims, GatherDims, Graph, Literal,
     Op, ReduceKind, ScatterDims, Shape, Tensor, TensorType, UnaryOp, WindowAttrs,
 };
+pub use ferrax_macros::Module;
+pub use ferrax_nn::Module;
 pub use ferrax_pjrt as pjrt;
 pub use ferrax_pjrt::Platform;
 pub use ferrax_runtime::{eval_many, pjrt_error, Array, Error, ErrorKind, Eval, Result};
@@ -67,7 +69,12 @@ pub use ferrax_runtime::{exec, jit, runtime};
 pub use ferrax_runtime::{set_default_platform, Jit, Runtime};
 pub use ferrax_stablehlo as stablehlo;
 
+/// NNX: variables, the `Module` trait, state (re-exports `ferrax-nn`).
+pub mod nn {
+    pub use ferrax_nn::*;
+}
+
 /// The usual imports: `use ferrax::prelude::*;`.
 pub mod prelude {
-    pub use crate::{jit, Array, DType, Eval, Shape, Tensor, TensorType};
+    pub use crate::{jit, Array, DType, Eval, Module, Shape, Tensor, TensorType};
 }

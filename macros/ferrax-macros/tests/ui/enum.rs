@@ -1,0 +1,9 @@
+use ferrax::prelude::*;
+
+#[derive(Module)]
+enum Layer {
+    A(ferrax::nn::Param),
+    B,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use ferrax::prelude::*;
+use ferrax::nn::Param;
+
+struct Tokenizer;
+
+#[derive(Module)]
+struct M {
+    w: Param,
+    tok: Tokenizer,
+}
+
+fn main() {}
