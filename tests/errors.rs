@@ -19,7 +19,7 @@ fn module_path_is_in_the_error() {
     let w = Tensor::zeros(DType::F32, [10, 5]);
     let e =
         ferrax::scope::with("Mlp", || ferrax::scope::with("layer2", || x.matmul(&w))).unwrap_err();
-    assert!(e.to_string().starts_with("Mlp.layer2: dot_general"), "{e}");
+    assert!(e.to_string().starts_with("Mlp.layer2 (dot_general)"), "{e}");
 }
 
 #[test]

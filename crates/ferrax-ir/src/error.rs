@@ -28,7 +28,8 @@ pub enum ErrorKind {
 /// The one error type of ferrax (re-exported as `ferrax::Error`): the op, the module path
 /// that emitted it (if any), a message, and for plugin failures the underlying error.
 ///
-/// Displays as `Mlp.layer2: dot_general: contracting dimensions differ: lhs 7, rhs 10`.
+/// Displays as `Mlp.layer2 (dot_general): contracting dimensions differ: ...` (module path,
+/// then the op), or `dot_general: ...` outside any module scope.
 #[derive(Clone, Debug)]
 pub struct Error {
     /// Error class.
@@ -60,10 +61,10 @@ impl std::error::Error for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(p) = &self.path {
-            write!(f, "{p}: ")?;
+        match &self.path {
+            Some(p) => write!(f, "{p} ({}): {}", self.op, self.message),
+            None => write!(f, "{}: {}", self.op, self.message),
         }
-        write!(f, "{}: {}", self.op, self.message)
     }
 }
 

@@ -284,7 +284,7 @@ fn errors_carry_the_node_path_and_never_panic() {
     g.set_outputs(vec![Value::first(bad)]);
     let e = interp::eval(&g, &[lit(vec![1.0f32, 2.0], &[2])]).unwrap_err();
     assert_eq!(e.path.as_deref(), Some("Mlp.layer2"));
-    assert!(e.to_string().starts_with("Mlp.layer2: add"), "{e}");
+    assert!(e.to_string().starts_with("Mlp.layer2 (add)"), "{e}");
     // Parameters have no value outside a graph.
     let e =
         interp::eval_node(&Op::Parameter { index: 0 }, &[], std::slice::from_ref(&t)).unwrap_err();

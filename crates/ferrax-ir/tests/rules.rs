@@ -35,7 +35,7 @@ fn dot_general_contracting_mismatch_names_module_path() {
     let w = Tensor::zeros(DType::F32, [10, 5]);
     let e = x.matmul(&w).unwrap_err();
     let s = e.to_string();
-    assert!(s.starts_with("Mlp.layer2: dot_general:"), "{s}");
+    assert!(s.starts_with("Mlp.layer2 (dot_general):"), "{s}");
     assert!(s.contains("contracting"), "{s}");
 }
 

@@ -60,7 +60,7 @@ use std::fmt::{self, Write as _};
 /// Why a graph could not be lowered: the op, the module path of the node (if it has one)
 /// and what is wrong.
 ///
-/// Displays like IR errors: `Mlp.layer2: dot_general: ...`.
+/// Displays like IR errors: `Mlp.layer2 (dot_general): ...`.
 ///
 /// ```
 /// use ferrax_ir::{Graph, Value};
@@ -71,7 +71,7 @@ use std::fmt::{self, Write as _};
 /// assert!(err.to_string().contains("output"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}{op}: {message}", path_prefix(.path))]
+#[error("{}: {message}", head(.path, .op))]
 pub struct LowerError {
     /// The op (its short name, as in [`Op::name`]) or part of the graph that failed.
     pub op: String,
@@ -81,10 +81,10 @@ pub struct LowerError {
     pub message: String,
 }
 
-fn path_prefix(p: &Option<String>) -> String {
+fn head(p: &Option<String>, op: &str) -> String {
     match p {
-        Some(p) => format!("{p}: "),
-        None => String::new(),
+        Some(p) => format!("{p} ({op})"),
+        None => op.to_string(),
     }
 }
 

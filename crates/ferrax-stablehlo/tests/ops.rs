@@ -189,7 +189,7 @@ fn errors_name_the_op_and_path() {
     let e = err_of(&g);
     assert_eq!(e.op, "exp");
     assert_eq!(e.path.as_deref(), Some("Mlp.layer2"));
-    assert!(e.to_string().starts_with("Mlp.layer2: exp: "), "{e}");
+    assert!(e.to_string().starts_with("Mlp.layer2 (exp): "), "{e}");
 
     // Wrong arity.
     let mut g = Graph::new();
