@@ -1,12 +1,13 @@
 //! Variable paths: `layer1.kernel`, `blocks.0.norm.scale`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One step of a path: a named field or an index into a sequence.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PathPart {
-    /// A struct field (or a tuple-struct position written as its number).
-    Field(&'static str),
+    /// A struct field (or a tuple-struct position written as its number), or an RNG stream name.
+    Field(Cow<'static, str>),
     /// An element of a `Vec`, array or tuple field.
     Index(usize),
 }
@@ -16,9 +17,9 @@ pub enum PathPart {
 /// ```
 /// use ferrax_nn::{VarPath, PathPart};
 /// let mut p = VarPath::default();
-/// p.push(PathPart::Field("layers"));
+/// p.push(PathPart::Field("layers".into()));
 /// p.push(PathPart::Index(1));
-/// p.push(PathPart::Field("kernel"));
+/// p.push(PathPart::Field("kernel".into()));
 /// assert_eq!(p.to_string(), "layers.1.kernel");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]

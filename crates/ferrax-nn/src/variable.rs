@@ -6,6 +6,7 @@ use ferrax_runtime::{Array, Eval};
 use std::any::TypeId;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 /// A kind of variable (`Param`, `BatchStat`, ...). Implement it on a unit struct to define
 /// your own kind, then use `Variable<MyKind>` in modules.
@@ -87,6 +88,7 @@ impl VarValue {
 /// ```
 pub struct Variable<K: VariableKind> {
     value: VarValue,
+    tag: Option<Arc<str>>,
     _kind: PhantomData<fn() -> K>,
 }
 
@@ -94,6 +96,7 @@ impl<K: VariableKind> Clone for Variable<K> {
     fn clone(&self) -> Self {
         Variable {
             value: self.value.clone(),
+            tag: self.tag.clone(),
             _kind: PhantomData,
         }
     }
@@ -113,6 +116,7 @@ impl<K: VariableKind> Variable<K> {
     pub fn new(value: Array) -> Self {
         Variable {
             value: VarValue::Array(value),
+            tag: None,
             _kind: PhantomData,
         }
     }
@@ -121,6 +125,7 @@ impl<K: VariableKind> Variable<K> {
     pub fn from_tensor(value: Tensor) -> Self {
         Variable {
             value: VarValue::Tensor(value),
+            tag: None,
             _kind: PhantomData,
         }
     }
@@ -164,6 +169,12 @@ impl<K: VariableKind> Variable<K> {
     pub fn raw(&self) -> &VarValue {
         &self.value
     }
+
+    /// Attaches a tag (RNG variables carry their stream's name).
+    pub fn with_tag(mut self, tag: &str) -> Self {
+        self.tag = Some(Arc::from(tag));
+        self
+    }
 }
 
 /// Object-safe access to any variable, for traversals.
@@ -176,6 +187,8 @@ pub trait AnyVariable {
     fn var_value(&self) -> &VarValue;
     /// Replaces the value (the caller keeps the type).
     fn set_var_value(&mut self, v: VarValue);
+    /// The tag (the RNG stream name for `RngKey`/`RngCount`).
+    fn tag(&self) -> Option<&str>;
 }
 
 impl<K: VariableKind> AnyVariable for Variable<K> {
@@ -190,5 +203,8 @@ impl<K: VariableKind> AnyVariable for Variable<K> {
     }
     fn set_var_value(&mut self, v: VarValue) {
         self.value = v;
+    }
+    fn tag(&self) -> Option<&str> {
+        self.tag.as_deref()
     }
 }

@@ -1,78 +1,95 @@
 //! # ferrax-random
 //!
-//! JAX's counter-based PRNG, built as compositions of `ferrax-ir` primitive ops so the XLA
-//! plugin computes the same bits JAX does. This first part holds the core block function,
-//! [`threefry2x32`]; keys, `split`, `fold_in`, `bits` and the distributions build on it.
+//! JAX's `jax.random`, bit for bit: the threefry2x32 counter-based PRNG, keys, `split`,
+//! `fold_in`, `bits` and the samplers, built as compositions of `ferrax-ir` primitive ops so
+//! the XLA plugin computes the same bits JAX computes for the same seed.
+//!
+//! Functions mirror `jax.random` by name and argument order. Required arguments are
+//! positional; optional ones are an `Option<DType>` where that is the only one, or a small
+//! options struct with `Default` and builder methods (`UniformOpts::default().minval(-1.0)`).
+//! Parameters that JAX takes as scalars or arrays are a [`Param`] (`0.5`, `3`, or a
+//! [`Tensor`](ferrax_ir::Tensor)).
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! use ferrax_random as random;
+//!
+//! let key = random::key(0);
+//! let (k1, k2) = (random::fold_in(&key, 1)?, random::fold_in(&key, 2)?);
+//! let x = random::normal(&k1, &[2, 3], None)?;                       // f32, shape [2, 3]
+//! let u = random::uniform(&k2, &[4], random::UniformOpts::default().minval(-1.0))?;
+//! let keys = random::split(&key, 3)?;                                 // batch shape [3]
+//! assert_eq!(x.eval()?.shape(), &[2, 3]);
+//! assert!(u.eval()?.to_vec::<f32>()?.iter().all(|v| (-1.0..1.0).contains(v)));
+//! assert_eq!(random::key_data(&keys).shape(), &[3, 2]);
+//! # Ok::<(), ferrax::Error>(())
+//! ```
+//!
+//! ## Counter layouts and 64-bit mode
+//!
+//! [`config`] holds JAX's `jax_threefry_partitionable` (default `true`, JAX's default since
+//! 0.5.0; `false` selects the legacy layout) and `jax_enable_x64` (seed handling and default
+//! dtypes), each with a process-wide value and a scoped, thread-local override:
+//!
+//! ```
+//! use ferrax_random::{config, key_data_of_seed};
+//! let _legacy = config::threefry_partitionable_scope(false);
+//! let _x64 = config::enable_x64_scope(true);
+//! assert_eq!(key_data_of_seed(-1), [u32::MAX, u32::MAX]);
+//! ```
+//!
+//! ## Exactness
+//!
+//! Keys, `split`, `fold_in`, `bits` and every integer path are exact by construction. Float
+//! samplers emit the op graph JAX 0.10.2 emits (`scripts/golden_random.py` pins it), so the
+//! XLA CPU plugin rounds as jaxlib does; the golden tests compare them bit for bit with the
+//! real JAX, in both layouts and in 64-bit mode. What that takes beyond copying the ops:
+//!
+//! - `erf_inv` is decomposed as the StableHLO CHLO legalisation does ([`special::erf_inv`]);
+//!   `nextafter`, `argmax`, `cumsum` (a `reduce_window`), `top_k` and `searchsorted` are
+//!   composites too ([`special`]).
+//! - threefry is a `while` loop as in JAX's CPU lowering ([`threefry2x32`]): without the
+//!   loop boundary XLA fuses the float code differently and a reduction after `normal`
+//!   (`maxwell`) rounds differently.
+//! - jaxlib's XLA rewrites `A / broadcast(B)` into `A * broadcast(1 / B)` and the plugin's
+//!   does not, so that form is emitted where JAX divides by a broadcast parameter.
+//! - jaxlib computes f16 `log1p` in f32; the plugin's own f16 `log1p` differs in the last
+//!   bit for ~4% of inputs, so the f32 round trip is spelled out.
+//! - JAX passes Python-number parameters (`minval`, `p`, `scale`, ...) to its jitted
+//!   samplers as run-time values; here they are constants, so they are made opaque to
+//!   XLA's folding (otherwise `pow(x, 1 / 2.0)` becomes `sqrt(x)`, and `wald` re-associates).
+//!
+//! Results can still change when a sampler is traced into a larger program: XLA's fusion
+//! decisions, and with them FMA contraction and reduction order, depend on the whole
+//! program, in JAX as here.
 
 #![warn(missing_docs)]
 
-use ferrax_ir::{DType, Error, Result, Tensor};
+pub mod config;
+mod discrete;
+mod dist;
+mod key;
+mod lanes;
+mod multivariate;
+pub mod numerics;
+mod param;
+mod samplers;
+pub mod special;
+pub mod threefry;
 
-/// Threefry's key-schedule parity constant.
-const PARITY: u32 = 0x1BD1_1BDA;
-/// Rotation amounts: even groups use the first four, odd groups the last four.
-const ROTATIONS: [[u32; 4]; 2] = [[13, 15, 26, 6], [17, 29, 16, 24]];
+pub use dist::{
+    bernoulli, categorical, cauchy, choice, double_sided_maxwell, exponential, geometric, gumbel,
+    laplace, logistic, lognormal, maxwell, normal, pareto, permutation, rademacher, randint,
+    rayleigh, triangular, truncated_normal, uniform, wald, weibull_min, BernoulliOpts,
+    CategoricalOpts, ChoiceOpts, GumbelOpts, Mode, PermutationOpts, SampleOpts, UniformOpts,
+};
 
-fn rotl(x: &Tensor, r: u32) -> Result<Tensor> {
-    let left = x.shift_left(&Tensor::scalar(r).broadcast_to(x.shape().to_vec())?)?;
-    let right = x.shift_right_logical(&Tensor::scalar(32 - r).broadcast_to(x.shape().to_vec())?)?;
-    left.bitor(&right)
-}
-
-fn u32_check(name: &str, t: &Tensor) -> Result<()> {
-    t.check()?;
-    if t.dtype() != DType::U32 {
-        return Err(Error::dtype(
-            "threefry2x32",
-            format!("{name} must be u32, got {}", t.dtype()),
-        ));
-    }
-    Ok(())
-}
-
-/// The Threefry-2x32 block function (20 rounds), elementwise over `x0, x1` with key words
-/// `k0, k1` (u32 scalars or arrays broadcastable to the counters' shape). Returns the two
-/// output words.
-///
-/// ```
-/// use ferrax::prelude::*;
-/// use ferrax_random::threefry2x32;
-/// let z = Tensor::scalar(0u32);
-/// let (a, b) = threefry2x32(&z, &z, &z, &z)?;
-/// assert_eq!(a.eval()?.to_vec::<u32>()?, vec![0x6b200159]);
-/// assert_eq!(b.eval()?.to_vec::<u32>()?, vec![0x99ba4efe]);
-/// # Ok::<(), ferrax::Error>(())
-/// ```
-pub fn threefry2x32(
-    k0: &Tensor,
-    k1: &Tensor,
-    x0: &Tensor,
-    x1: &Tensor,
-) -> Result<(Tensor, Tensor)> {
-    for (n, t) in [("k0", k0), ("k1", k1), ("x0", x0), ("x1", x1)] {
-        u32_check(n, t)?;
-    }
-    let shape = ferrax_ir::rules::broadcast_shapes(
-        "threefry2x32",
-        &ferrax_ir::Shape(x0.shape().to_vec()),
-        &ferrax_ir::Shape(x1.shape().to_vec()),
-    )?;
-    let b = |t: &Tensor| t.broadcast_to(shape.clone());
-    let ks = [
-        b(k0)?,
-        b(k1)?,
-        b(&k0.bitxor(k1)?.bitxor(&Tensor::scalar(PARITY))?)?,
-    ];
-    let mut x = [b(x0)?.add(&ks[0])?, b(x1)?.add(&ks[1])?];
-    for group in 0..5usize {
-        for &r in &ROTATIONS[group % 2] {
-            x[0] = x[0].add(&x[1])?;
-            x[1] = rotl(&x[1], r)?.bitxor(&x[0])?;
-        }
-        let inject = Tensor::scalar(group as u32 + 1).broadcast_to(shape.clone())?;
-        x[0] = x[0].add(&ks[(group + 1) % 3])?;
-        x[1] = x[1].add(&ks[(group + 2) % 3])?.add(&inject)?;
-    }
-    let [a, c] = x;
-    Ok((a, c))
-}
+pub use discrete::{binomial, multinomial, poisson};
+pub use key::{
+    bits, fold_in, key, key_data, key_data_of_seed, key_from_tensor, split, split_shape,
+    wrap_key_data, Key,
+};
+pub use multivariate::{multivariate_normal, orthogonal, CovMethod, MultivariateNormalOpts};
+pub use param::Param;
+pub use samplers::{ball, beta, chisquare, dirichlet, f, gamma, generalized_normal, loggamma, t};
+pub use threefry::threefry2x32;

@@ -10,6 +10,37 @@ use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// The arguments of a jitted call: one `&Array`, or a reference to a slice or array of
+/// `&Array` (`&[&x, &y]`).
+pub trait Args {
+    /// The arrays, in order.
+    fn arrays(&self) -> Vec<&Array>;
+}
+
+impl Args for &Array {
+    fn arrays(&self) -> Vec<&Array> {
+        vec![*self]
+    }
+}
+
+impl Args for &[&Array] {
+    fn arrays(&self) -> Vec<&Array> {
+        self.to_vec()
+    }
+}
+
+impl Args for &Vec<&Array> {
+    fn arrays(&self) -> Vec<&Array> {
+        self.to_vec()
+    }
+}
+
+impl<const N: usize> Args for &[&Array; N] {
+    fn arrays(&self) -> Vec<&Array> {
+        self.to_vec()
+    }
+}
+
 /// What a traced function returns: one tensor, a tuple, or a vector of tensors.
 pub trait Outputs {
     /// The concrete counterpart (`Array`, `(Array, Array)`, `Vec<Array>`).
@@ -176,7 +207,9 @@ where
     F: TracedFn<M>,
 {
     /// Runs the function on concrete arrays.
-    pub fn call(&mut self, args: &[&Array]) -> Result<<F::Out as Outputs>::Concrete> {
+    pub fn call(&mut self, args: impl Args) -> Result<<F::Out as Outputs>::Concrete> {
+        let args = args.arrays();
+        let args = &args[..];
         if let Some(n) = self.f.arity() {
             if n != args.len() {
                 return Err(Error::runtime(
@@ -224,7 +257,9 @@ where
     }
 
     /// The StableHLO text compiled for these arguments' types (traces and compiles if needed).
-    pub fn lower(&mut self, args: &[&Array]) -> Result<String> {
+    pub fn lower(&mut self, args: impl Args) -> Result<String> {
+        let args = args.arrays();
+        let args = &args[..];
         let rt = Runtime::default_runtime()?;
         Ok(self.trace_and_compile(&rt, args)?.compiled.text.clone())
     }

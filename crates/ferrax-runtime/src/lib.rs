@@ -16,5 +16,5 @@ pub mod runtime;
 pub use array::Array;
 pub use error::{pjrt_error, Error, ErrorKind, Result};
 pub use exec::{eval_many, Eval};
-pub use jit::{jit, trace_graph, Jit};
+pub use jit::{jit, trace_graph, Args, Jit};
 pub use runtime::{set_default_platform, Runtime};

@@ -64,14 +64,86 @@ pub use ferrax_macros::Module;
 pub use ferrax_nn::Module;
 pub use ferrax_pjrt as pjrt;
 pub use ferrax_pjrt::Platform;
+pub use ferrax_random as random;
+pub use ferrax_runtime::jit::{self};
 pub use ferrax_runtime::{eval_many, pjrt_error, Array, Error, ErrorKind, Eval, Result};
-pub use ferrax_runtime::{exec, jit, runtime};
+pub use ferrax_runtime::{exec, runtime};
 pub use ferrax_runtime::{set_default_platform, Jit, Runtime};
 pub use ferrax_stablehlo as stablehlo;
 
 /// NNX: variables, the `Module` trait, state (re-exports `ferrax-nn`).
 pub mod nn {
     pub use ferrax_nn::*;
+}
+
+/// Something [`jit()`] accepts: a function of tensors (`|x: &Tensor, y: &Tensor| ...`, or
+/// `|xs: &[Tensor]| ...`) or a function of a module and tensors
+/// (`|m: &mut Mlp, x: &Tensor| ...`). `K` is an inference marker.
+pub trait IntoJit<K> {
+    /// The jitted function.
+    type Jitted;
+    /// Wraps the function.
+    fn into_jit(self) -> Self::Jitted;
+}
+
+/// Marker of tensor functions for [`IntoJit`].
+pub struct TensorFn<K>(std::marker::PhantomData<K>);
+/// Marker of module functions for [`IntoJit`].
+pub struct ModuleFn<M, K>(std::marker::PhantomData<(M, K)>);
+
+impl<F, K> IntoJit<TensorFn<K>> for F
+where
+    F: ferrax_runtime::jit::TracedFn<K>,
+{
+    type Jitted = Jit<F, K>;
+    fn into_jit(self) -> Jit<F, K> {
+        ferrax_runtime::jit(self)
+    }
+}
+
+impl<F, M, K> IntoJit<ModuleFn<M, K>> for F
+where
+    M: ferrax_nn::Module,
+    F: ferrax_nn::ModuleFn<M, K>,
+{
+    type Jitted = ferrax_nn::ModuleJit<M, F, K>;
+    fn into_jit(self) -> Self::Jitted {
+        ferrax_nn::jit(self)
+    }
+}
+
+/// Compiles a function once per input signature and runs the compiled program afterwards.
+///
+/// Over tensors, `call` takes the argument arrays:
+///
+/// ```
+/// use ferrax::prelude::*;
+/// let mut f = ferrax::jit(|x: &Tensor, y: &Tensor| x.add(y));
+/// let z: Array = f.call(&[&Array::ones([2], DType::F32), &Array::ones([2], DType::F32)])?;
+/// assert_eq!(z.to_vec::<f32>()?, vec![2.0, 2.0]);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+///
+/// Over a module, its variables become program inputs and the ones the function changed
+/// (RNG counts, batch statistics) are written back, so streams advance as in NNX:
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{self, Linear, Rngs};
+/// #[derive(Module)]
+/// struct Mlp { layer1: Linear, layer2: Linear }
+/// let mut rngs = Rngs::new().with("params", 0);
+/// let mut model = Mlp { layer1: Linear::new(2, 10, &mut rngs)?, layer2: Linear::new(10, 5, &mut rngs)? };
+/// let mut step = ferrax::jit(|m: &mut Mlp, x: &Tensor| m.layer2.forward(&nn::relu(&m.layer1.forward(x)?)?));
+/// let y: Array = step.call(&mut model, &Array::ones([1, 2], DType::F32))?;
+/// assert_eq!(y.to_string(), "[[-0.15895452 -1.1049775 1.2165147 0.62828314 0.571608]]");
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn jit<F, K>(f: F) -> F::Jitted
+where
+    F: IntoJit<K>,
+{
+    f.into_jit()
 }
 
 /// The usual imports: `use ferrax::prelude::*;`.

@@ -48,7 +48,7 @@ pub fn expand(c: &Container) -> TokenStream {
         let name = &f.name;
         let call = quote_spanned!(f.ty.span()=> #krate::Module::visit(&self.#m, path, f););
         quote! {
-            path.push(#krate::PathPart::Field(#name));
+            path.push(#krate::PathPart::Field(::std::borrow::Cow::Borrowed(#name)));
             #call
             path.pop();
         }
@@ -58,7 +58,7 @@ pub fn expand(c: &Container) -> TokenStream {
         let name = &f.name;
         let call = quote_spanned!(f.ty.span()=> #krate::Module::visit_mut(&mut self.#m, path, f););
         quote! {
-            path.push(#krate::PathPart::Field(#name));
+            path.push(#krate::PathPart::Field(::std::borrow::Cow::Borrowed(#name)));
             #call
             path.pop();
         }

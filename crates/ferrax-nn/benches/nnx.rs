@@ -1,0 +1,93 @@
+//! NNX benchmarks (companion: scripts/bench_jax_nnx.py times Flax NNX / JAX on the same
+//! machine; scripts/bench_construct.py times construction in fresh processes).
+//!
+//! - `nnx/jit_notebook_mlp` vs `nnx/raw_notebook_mlp`: a jitted call of the notebook MLP
+//!   (Linear 2->10, relu, Linear 10->5) on ones(1, 2), result read, against raw PJRT
+//!   execution of the very same program text with the same (device-resident) inputs.
+//! - `nnx/jit_mlp_784_512_512_10_b128`: a jitted call of a 784-512-512-10 MLP at batch 128.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ferrax::nn::{self, Linear, Rngs};
+use ferrax::prelude::*;
+use ferrax::Runtime;
+use std::hint::black_box;
+
+#[derive(Module)]
+struct Mlp {
+    layers: Vec<Linear>,
+}
+
+impl Mlp {
+    fn new(sizes: &[usize], rngs: &mut Rngs) -> ferrax::Result<Mlp> {
+        let layers = sizes
+            .windows(2)
+            .map(|w| Linear::new(w[0], w[1], rngs))
+            .collect::<ferrax::Result<_>>()?;
+        let mut m = Mlp { layers };
+        nn::materialize(&mut m)?;
+        Ok(m)
+    }
+    fn forward(&mut self, x: &Tensor) -> ferrax::Result<Tensor> {
+        let n = self.layers.len();
+        let mut h = x.clone();
+        for (i, l) in self.layers.iter().enumerate() {
+            h = l.forward(&h)?;
+            if i + 1 < n {
+                h = nn::relu(&h)?;
+            }
+        }
+        Ok(h)
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = Runtime::default_runtime().expect("runtime");
+    let mut g = c.benchmark_group("nnx");
+
+    let mut small = Mlp::new(&[2, 10, 5], &mut Rngs::new().with("params", 0)).expect("mlp");
+    let x = Array::ones([1, 2], DType::F32);
+    let mut step = ferrax::jit(|m: &mut Mlp, x: &Tensor| m.forward(x));
+    let _: Array = step.call(&mut small, &x).expect("first call");
+    g.bench_function("jit_notebook_mlp", |b| {
+        b.iter(|| {
+            let y: Array = step.call(&mut small, &x).expect("call");
+            black_box(y.to_vec::<f32>().expect("read"))
+        })
+    });
+    let (text, inputs) = step.program(&mut small, &x).expect("program");
+    let exe = rt.client().compile(&text).expect("compile");
+    let bufs: Vec<_> = inputs
+        .iter()
+        .map(|a| a.buffer(&rt).expect("buffer"))
+        .collect();
+    g.bench_function("raw_notebook_mlp", |b| {
+        b.iter(|| {
+            let outs = exe.execute(&bufs).expect("execute");
+            black_box(
+                outs[0]
+                    .read_in_place(|bytes| {
+                        bytes
+                            .chunks_exact(4)
+                            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                            .collect::<Vec<f32>>()
+                    })
+                    .expect("read"),
+            )
+        })
+    });
+
+    let mut big = Mlp::new(&[784, 512, 512, 10], &mut Rngs::new().with("params", 0)).expect("mlp");
+    let xb = Array::ones([128, 784], DType::F32);
+    let mut stepb = ferrax::jit(|m: &mut Mlp, x: &Tensor| m.forward(x));
+    let _: Array = stepb.call(&mut big, &xb).expect("first call");
+    g.bench_function("jit_mlp_784_512_512_10_b128", |b| {
+        b.iter(|| {
+            let y: Array = stepb.call(&mut big, &xb).expect("call");
+            black_box(y.to_vec::<f32>().expect("read"))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,485 @@
+//! Composite ops the samplers need that are not primitives of `ferrax-ir`, each emitting
+//! the same StableHLO computation JAX's lowering produces, so the plugin computes the same
+//! bits: `erf_inv` (CHLO's decomposition), `nextafter`, `argmax`, `cumsum`, `top_k`,
+//! `searchsorted`.
+
+use ferrax_ir::{DType, Error, Result, Tensor, WindowAttrs};
+
+fn float_check(op: &str, x: &Tensor) -> Result<()> {
+    x.check()?;
+    if !x.dtype().is_float() {
+        return Err(Error::dtype(
+            op,
+            format!("{op} needs a float operand, got {}", x.dtype()),
+        ));
+    }
+    Ok(())
+}
+
+fn c(x: &Tensor, v: f64) -> Tensor {
+    Tensor::scalar_like(x.dtype(), v)
+}
+
+/// An unsigned scalar of `ut` holding `v` exactly (`scalar_like` goes through f64).
+fn uconst(ut: DType, v: u64) -> Tensor {
+    match ut {
+        DType::U8 => Tensor::scalar(v as u8),
+        DType::U16 => Tensor::scalar(v as u16),
+        DType::U32 => Tensor::scalar(v as u32),
+        _ => Tensor::scalar(v),
+    }
+}
+
+/// `log1p`, computed in f32 for f16 operands. jaxlib's XLA evaluates f16 `log1p` as the
+/// f32 result rounded to f16; the XLA CPU plugin's own f16 `log1p` differs from that in 1
+/// ulp for about 4% of inputs, so the upcast is spelled out (bf16 and the other
+/// transcendentals agree as they are).
+pub(crate) fn log1p(x: &Tensor) -> Result<Tensor> {
+    if x.dtype() == DType::F16 {
+        x.convert(DType::F32)?.log1p()?.convert(DType::F16)
+    } else {
+        x.log1p()
+    }
+}
+
+/// `c` (a float scalar or array) made opaque to XLA's compile-time simplifications by a
+/// dependence on the run-time value `r` (any u32 tensor that broadcasts): the result is
+/// `min(c, |float(r)| + inf)`, which is `c` for every `c` (NaN and infinities included),
+/// but which XLA cannot fold. JAX passes a sampler's Python-scalar parameters to its jitted
+/// internals as run-time arguments; where XLA would otherwise special-case a constant
+/// (`pow(x, 0.5)` becomes `sqrt(x)`, constant subexpressions are folded and re-associated),
+/// this keeps the computation JAX's.
+pub(crate) fn opaque(c: &Tensor, r: &Tensor) -> Result<Tensor> {
+    let d = c.dtype();
+    let big = r
+        .convert(d)?
+        .abs()?
+        .add(&Tensor::scalar_like(d, f64::INFINITY))?;
+    c.minimum(&big)
+}
+
+/// `a / b` where JAX's `b` is broadcast to `a`'s shape. jaxlib's XLA rewrites
+/// `A / broadcast(B)` into `A * broadcast(1 / B)`, which rounds differently from a true
+/// division; the XLA CPU plugin does not, so the rewritten form is emitted here. A `b` of
+/// `a`'s own shape is divided exactly, as in XLA.
+pub(crate) fn div_bcast(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    a.check()?;
+    b.check()?;
+    if b.shape() == a.shape() {
+        return a.div(b);
+    }
+    let one = Tensor::scalar_like(b.dtype(), 1.0);
+    a.mul(&one.div(b)?)
+}
+
+// The coefficients are written as published (in StableHLO's CHLO legalisation); the f32
+// ones are rounded to f32 by the compiler exactly as the C++ `float` literals are.
+// Coefficients of the single-precision inverse error function (M. Giles, "Approximating
+// the erfinv function"), in the order the CHLO legalisation evaluates them (Horner from the
+// highest degree). Central region (w < 5), then tail region.
+#[allow(clippy::excessive_precision)]
+const ERFINV32_CENTRAL: [f32; 9] = [
+    2.810_226_36e-08,
+    3.432_739_39e-07,
+    -3.523_387_7e-06,
+    -4.391_506_54e-06,
+    0.000_218_580_87,
+    -0.001_253_725_03,
+    -0.004_177_681_64,
+    0.246_640_727,
+    1.501_409_41,
+];
+#[allow(clippy::excessive_precision)]
+const ERFINV32_TAIL: [f32; 9] = [
+    -0.000_200_214_257,
+    0.000_100_950_558,
+    0.001_349_343_22,
+    -0.003_673_428_44,
+    0.005_739_507_73,
+    -0.007_622_461_3,
+    0.009_438_870_47,
+    1.001_674_06,
+    2.832_976_82,
+];
+
+// Double precision (Giles): three regions w < 6.25, w < 16, otherwise.
+#[allow(clippy::excessive_precision)]
+const ERFINV64_LT_6_25: [f64; 23] = [
+    -3.644_412_064_017_819_7e-21,
+    -1.685_059_138_182_016_6e-19,
+    1.285_848_071_525_640_0e-18,
+    1.115_787_767_802_518_1e-17,
+    -1.333_171_662_854_620_9e-16,
+    2.097_276_787_596_856_2e-17,
+    6.637_638_134_358_323_8e-15,
+    -4.054_566_272_975_206_9e-14,
+    -8.151_934_197_605_472_2e-14,
+    2.633_509_315_308_232_3e-12,
+    -1.297_513_325_345_353_2e-11,
+    -5.415_412_054_294_628e-11,
+    1.051_212_273_321_532_3e-09,
+    -4.112_633_980_346_983_7e-09,
+    -2.907_036_995_788_200_5e-08,
+    4.234_787_782_793_240_4e-07,
+    -1.365_469_200_083_467_9e-06,
+    -1.388_252_336_278_646_9e-05,
+    0.000_186_734_208_034_057_14,
+    -0.000_740_702_534_166_266_98,
+    -0.006_033_670_871_430_149,
+    0.240_158_182_425_589_62,
+    1.653_654_562_683_102_7,
+];
+#[allow(clippy::excessive_precision)]
+const ERFINV64_LT_16: [f64; 19] = [
+    2.213_737_692_177_578_7e-09,
+    9.075_656_193_888_539e-08,
+    -2.751_740_629_706_454_5e-07,
+    1.823_962_921_438_922_8e-08,
+    1.502_740_396_890_982_8e-06,
+    -4.013_867_526_981_546e-06,
+    2.923_444_908_995_544_6e-06,
+    1.247_530_448_167_177_9e-05,
+    -4.731_822_900_905_573_4e-05,
+    6.828_485_145_957_317_5e-05,
+    2.403_111_038_709_789_4e-05,
+    -0.000_355_037_520_362_847_48,
+    0.000_953_289_379_737_380_5,
+    -0.001_688_275_556_023_504_7,
+    0.002_491_442_096_107_850_8,
+    -0.003_751_208_507_569_241,
+    0.005_370_914_553_590_064,
+    1.005_258_967_694_159_2,
+    3.083_885_610_492_220_8,
+];
+#[allow(clippy::excessive_precision)]
+const ERFINV64_GE_16: [f64; 17] = [
+    -2.710_992_061_643_857_3e-11,
+    -2.555_641_816_996_525_2e-10,
+    1.507_657_269_350_054_8e-09,
+    -3.789_465_440_126_737e-09,
+    7.615_701_208_078_339e-09,
+    -1.496_002_662_714_924e-08,
+    2.914_795_345_090_108e-08,
+    -6.771_199_775_845_234e-08,
+    2.290_048_222_802_665_5e-07,
+    -9.929_827_294_231_7e-07,
+    4.526_062_597_223_154e-06,
+    -1.968_177_810_553_167e-05,
+    7.599_527_703_001_776e-05,
+    -0.000_215_030_119_300_444_77,
+    -0.000_138_719_318_336_231_22,
+    1.010_300_464_864_534_4,
+    4.849_906_401_408_584_4,
+];
+
+/// Elementwise inverse error function, computed exactly as XLA computes `chlo.erf_inv`
+/// (the StableHLO CHLO legalisation): `w = -log1p(-x*x)`, then Giles' polynomial in
+/// `w - 2.5` or `sqrt(w) - 3` (f32: 9 terms; f64: three regions of 23, 19 and 17 terms),
+/// times `x`, with `erf_inv(+-1) = +-inf`. f16 and bf16 are computed in f32 and rounded.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::special::erf_inv;
+/// let x = Tensor::from_vec(vec![0.0f32, 0.5, -1.0], [3])?;
+/// let y = erf_inv(&x)?.eval()?.to_vec::<f32>()?;
+/// assert_eq!(y[0], 0.0);
+/// assert!((y[1] - 0.476_936_3).abs() < 1e-6);
+/// assert_eq!(y[2], f32::NEG_INFINITY);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn erf_inv(x: &Tensor) -> Result<Tensor> {
+    float_check("erf_inv", x)?;
+    match x.dtype() {
+        DType::F64 => erf_inv64(x),
+        DType::F32 => erf_inv32(x),
+        d => erf_inv32(&x.convert(DType::F32)?)?.convert(d),
+    }
+}
+
+fn erf_inv_w(x: &Tensor) -> Result<Tensor> {
+    // Always f32 or f64 here, so the plain log1p is what XLA's legalisation emits.
+    x.mul(&x.neg()?)?.log1p()?.neg()
+}
+
+fn erf_inv_edges(x: &Tensor, p: &Tensor) -> Result<Tensor> {
+    let result = p.mul(x)?;
+    let at_one = x.abs()?.eq(&c(x, 1.0))?;
+    let inf = x.mul(&c(x, f64::INFINITY))?;
+    Tensor::select(&at_one, &inf, &result)
+}
+
+fn erf_inv32(x: &Tensor) -> Result<Tensor> {
+    let w = erf_inv_w(x)?;
+    let lt = w.lt(&c(x, 5.0))?;
+    let coef = |i: usize| {
+        Tensor::select(
+            &lt,
+            &c(x, ERFINV32_CENTRAL[i] as f64),
+            &c(x, ERFINV32_TAIL[i] as f64),
+        )
+    };
+    let w = Tensor::select(&lt, &w.sub(&c(x, 2.5))?, &w.sqrt()?.sub(&c(x, 3.0))?)?;
+    let mut p = coef(0)?;
+    for i in 1..ERFINV32_CENTRAL.len() {
+        p = coef(i)?.add(&p.mul(&w)?)?;
+    }
+    erf_inv_edges(x, &p)
+}
+
+fn erf_inv64(x: &Tensor) -> Result<Tensor> {
+    let w = erf_inv_w(x)?;
+    let lt625 = w.lt(&c(x, 6.25))?;
+    let lt16 = w.lt(&c(x, 16.0))?;
+    let coef = |i: usize| -> Result<Tensor> {
+        let mut k = c(x, ERFINV64_LT_6_25[i]);
+        if i < ERFINV64_LT_16.len() {
+            k = Tensor::select(&lt625, &k, &c(x, ERFINV64_LT_16[i]))?;
+        }
+        if i < ERFINV64_GE_16.len() {
+            k = Tensor::select(&lt16, &k, &c(x, ERFINV64_GE_16[i]))?;
+        }
+        Ok(k)
+    };
+    let sqrt_w = w.sqrt()?;
+    let w_minus = w.sub(&c(x, 3.125))?;
+    let shift = Tensor::select(&lt16, &c(x, 3.25), &c(x, 5.0))?;
+    let w = Tensor::select(&lt625, &w_minus, &sqrt_w.sub(&shift)?)?;
+    let mut p = coef(0)?;
+    for i in 1..17 {
+        p = coef(i)?.add(&p.mul(&w)?)?;
+    }
+    for i in 17..19 {
+        p = Tensor::select(&lt16, &coef(i)?.add(&p.mul(&w)?)?, &p)?;
+    }
+    for i in 19..23 {
+        p = Tensor::select(&lt625, &coef(i)?.add(&p.mul(&w)?)?, &p)?;
+    }
+    erf_inv_edges(x, &p)
+}
+
+/// Elementwise `nextafter(x, y)` (`jax.lax.nextafter`, `chlo.next_after`): the next float
+/// after `x` in the direction of `y`, computed on the bit patterns. `x` and `y` broadcast.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::special::nextafter;
+/// let x = Tensor::from_vec(vec![1.0f32, -1.0, 0.0], [3])?;
+/// let up = nextafter(&x, &Tensor::scalar(f32::INFINITY))?.eval()?.to_vec::<f32>()?;
+/// assert_eq!(up, vec![1.0 + f32::EPSILON, -0.99999994, f32::from_bits(1)]);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn nextafter(x: &Tensor, y: &Tensor) -> Result<Tensor> {
+    float_check("nextafter", x)?;
+    float_check("nextafter", y)?;
+    if x.dtype() != y.dtype() {
+        return Err(Error::dtype(
+            "nextafter",
+            format!("operands differ in dtype: {} and {}", x.dtype(), y.dtype()),
+        ));
+    }
+    let shape =
+        ferrax_ir::rules::broadcast_shapes("nextafter", &x.shape().into(), &y.shape().into())?;
+    let x = x.broadcast_to(shape.clone())?;
+    let y = y.broadcast_to(shape)?;
+    let bits = x.dtype().bit_width();
+    let ut = x
+        .dtype()
+        .unsigned_of_same_width()
+        .ok_or_else(|| Error::dtype("nextafter", "no integer type of this width"))?;
+    let xi = x.bitcast(ut)?;
+    let yi = y.bitcast(ut)?;
+    let k = |v: u64| uconst(ut, v);
+    let sign = 1u64 << (bits - 1);
+    let nan_in = x.ne(&x)?.bitor(&y.ne(&y)?)?;
+    let nan_bits = c(&x, f64::NAN).bitcast(ut)?;
+    let xabs = xi.bitand(&k(sign - 1))?;
+    let yabs = yi.bitand(&k(sign - 1))?;
+    let equal = x.eq(&y)?;
+    let zero = uconst(ut, 0);
+    let x_zero = xabs.eq(&zero)?;
+    let y_zero = yabs.eq(&zero)?;
+    let xsign = xi.bitand(&k(sign))?;
+    let ysign = yi.bitand(&k(sign))?;
+    let tiny = ysign.bitor(&k(1))?;
+    let smaller = xabs.gt(&yabs)?.bitor(&xsign.ne(&ysign)?)?;
+    let stepped = Tensor::select(&smaller, &xi.sub(&k(1))?, &xi.add(&k(1))?)?;
+    let r = Tensor::select(&x_zero, &Tensor::select(&y_zero, &yi, &tiny)?, &stepped)?;
+    let r = Tensor::select(&equal, &yi, &r)?;
+    let r = Tensor::select(&nan_in, &nan_bits, &r)?;
+    r.bitcast(x.dtype())
+}
+
+/// `jnp.argmax(x, axis)`: the index of the first maximum along `axis` (NaN counts as the
+/// maximum), as `index_dtype`. Emits the same variadic `reduce` JAX does.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::special::argmax;
+/// let x = Tensor::from_vec(vec![1.0f32, 3.0, 3.0, 0.0, -1.0, 2.0], [2, 3])?;
+/// let i = argmax(&x, 1, DType::I32)?.eval()?.to_vec::<i32>()?;
+/// assert_eq!(i, vec![1, 2]);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn argmax(x: &Tensor, axis: usize, index_dtype: DType) -> Result<Tensor> {
+    x.check()?;
+    if axis >= x.rank() {
+        return Err(Error::invalid(
+            "argmax",
+            format!("axis {axis} out of range for rank {}", x.rank()),
+        ));
+    }
+    let idx = Tensor::iota(index_dtype, x.shape().to_vec(), axis)?;
+    let init_v = if x.dtype().is_float() {
+        c(x, f64::NEG_INFINITY)
+    } else {
+        Tensor::constant(ferrax_ir::ReduceKind::Max.init(x.dtype()))
+    };
+    let init_i = Tensor::scalar_like(index_dtype, 0.0);
+    let float = x.dtype().is_float();
+    let out = Tensor::reduce_multi(&[x.clone(), idx], &[init_v, init_i], &[axis], |a, b| {
+        let (av, ai, bv, bi) = (&a[0], &a[1], &b[0], &b[1]);
+        let mut pick_a = av.gt(bv)?;
+        if float {
+            pick_a = pick_a.bitor(&av.ne(av)?)?;
+        }
+        let tie = av.eq(bv)?.bitand(&ai.lt(bi)?)?;
+        let pick_ai = pick_a.bitor(&tie)?;
+        Ok(vec![
+            Tensor::select(&pick_a, av, bv)?,
+            Tensor::select(&pick_ai, ai, bi)?,
+        ])
+    })?;
+    out.into_iter()
+        .nth(1)
+        .ok_or_else(|| Error::invalid("argmax", "reduce returned no index"))
+}
+
+/// `jnp.cumsum(x, axis)` as JAX lowers it on CPU: a `reduce_window` sum over a window of
+/// the axis's full length with that length minus one of low padding.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::special::cumsum;
+/// let x = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], [3])?;
+/// assert_eq!(cumsum(&x, 0)?.eval()?.to_vec::<f32>()?, vec![1.0, 3.0, 6.0]);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn cumsum(x: &Tensor, axis: usize) -> Result<Tensor> {
+    x.check()?;
+    let r = x.rank();
+    if axis >= r {
+        return Err(Error::invalid(
+            "cumsum",
+            format!("axis {axis} out of range for rank {r}"),
+        ));
+    }
+    let n = x.shape()[axis];
+    if n == 0 {
+        return Ok(x.clone());
+    }
+    let mut window = vec![1; r];
+    window[axis] = n;
+    let mut padding = vec![(0i64, 0i64); r];
+    padding[axis] = (n as i64 - 1, 0);
+    x.reduce_window(
+        ferrax_ir::ReduceKind::Sum,
+        WindowAttrs {
+            window_dimensions: window,
+            window_strides: vec![1; r],
+            base_dilations: vec![1; r],
+            window_dilations: vec![1; r],
+            padding,
+        },
+    )
+}
+
+/// A key whose unsigned order is the IEEE total order of `x` (as StableHLO's `TOTALORDER`
+/// comparison): negative floats have all non-sign bits flipped.
+fn total_order_key(x: &Tensor) -> Result<Tensor> {
+    let bits = x.dtype().bit_width();
+    let (st, ut) = match bits {
+        16 => (DType::I16, DType::U16),
+        32 => (DType::I32, DType::U32),
+        _ => (DType::I64, DType::U64),
+    };
+    let i = x.bitcast(st)?;
+    let neg = i.shift_right_arithmetic(&Tensor::scalar_like(st, (bits - 1) as f64))?;
+    // neg is all ones for negative values: flip the magnitude bits, then shift the signed
+    // order onto the unsigned one by flipping the sign bit.
+    let mag_mask = neg.bitcast(ut)?.shift_right_logical(&uconst(ut, 1))?;
+    let flipped = i.bitcast(ut)?.bitxor(&mag_mask)?;
+    flipped.bitxor(&uconst(ut, 1u64 << (bits - 1)))
+}
+
+/// `lax.top_k(x, k)` along the last axis: the `k` largest values (IEEE total order,
+/// ties to the lower index) and their indices (i32), as a stable descending sort.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::special::top_k;
+/// let x = Tensor::from_vec(vec![0.5f32, 2.0, -1.0, 2.0], [4])?;
+/// let (v, i) = top_k(&x, 2)?;
+/// assert_eq!(v.eval()?.to_vec::<f32>()?, vec![2.0, 2.0]);
+/// assert_eq!(i.eval()?.to_vec::<i32>()?, vec![1, 3]);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn top_k(x: &Tensor, k: usize) -> Result<(Tensor, Tensor)> {
+    x.check()?;
+    let r = x.rank();
+    if r == 0 {
+        return Err(Error::shape("top_k", "operand must have rank >= 1"));
+    }
+    let n = x.shape()[r - 1];
+    if k > n {
+        return Err(Error::invalid(
+            "top_k",
+            format!("k ({k}) must not exceed the last dimension ({n})"),
+        ));
+    }
+    let idx = Tensor::iota(DType::I32, x.shape().to_vec(), r - 1)?;
+    let sort_key = if x.dtype().is_float() {
+        total_order_key(x)?
+    } else {
+        x.clone()
+    };
+    let sorted = Tensor::sort_multi(&[sort_key, x.clone(), idx], r - 1, true, |a, b| {
+        a[0].gt(&b[0])
+    })?;
+    let mut limit = x.shape().to_vec();
+    limit[r - 1] = k;
+    let start = vec![0; r];
+    let strides = vec![1; r];
+    let v = sorted[1].slice(&start, &limit, &strides)?;
+    let i = sorted[2].slice(&start, &limit, &strides)?;
+    Ok((v, i))
+}
+
+/// `jnp.searchsorted(a, v)` (side `"left"`) for a sorted 1-D `a`: for each element of `v`
+/// the number of elements of `a` less than it, as `index_dtype`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::special::searchsorted;
+/// let a = Tensor::from_vec(vec![0.1f32, 0.5, 0.5, 0.9], [4])?;
+/// let v = Tensor::from_vec(vec![0.0f32, 0.5, 0.7, 1.0], [4])?;
+/// let i = searchsorted(&a, &v, DType::I32)?.eval()?.to_vec::<i32>()?;
+/// assert_eq!(i, vec![0, 1, 3, 4]);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn searchsorted(a: &Tensor, v: &Tensor, index_dtype: DType) -> Result<Tensor> {
+    a.check()?;
+    v.check()?;
+    if a.rank() != 1 {
+        return Err(Error::shape("searchsorted", "a must be 1-D"));
+    }
+    let n = a.shape()[0];
+    let vr = v.rank();
+    let mut shape = v.shape().to_vec();
+    shape.push(n);
+    let mut dims: Vec<usize> = (0..vr).collect();
+    let vb = v.broadcast_in_dim(shape.clone(), &dims)?;
+    dims.clear();
+    dims.push(vr);
+    let ab = a.broadcast_in_dim(shape, &dims)?;
+    ab.lt(&vb)?.convert(index_dtype)?.sum(&[vr])
+}

@@ -1,0 +1,295 @@
+"""Golden vectors for the ferrax-random samplers built on loops and factorisations.
+
+    pip install jax==0.10.2 jaxlib==0.10.2
+    python3 scripts/golden_random_samplers.py
+
+Writes one JSON-lines file per family into tests/golden/random-samplers/ (gamma, beta,
+dirichlet, chisquare, f, t, poisson, binomial, multinomial, generalized_normal, ball,
+orthogonal, multivariate_normal). The format is the one of scripts/golden_random.py:
+
+    {"fn": "gamma", "seed": 42, "x64": false, "partitionable": true,
+     "args": {"a": 2.5, "shape": [2, 3], "dtype": "float32"},
+     "out": {"shape": [2, 3], "dtype": "float32", "sha256": "...", "head": ["0x...", ...]}}
+
+- "seed" is the Python int given to jax.random.key(seed); "x64" and "partitionable" are the
+  jax_enable_x64 and jax_threefry_partitionable settings of the call.
+- Each call runs under jax.jit with the key data and the array arguments as inputs and
+  everything else as constants, as in a user's jitted program (an eager call would pass
+  Python scalars as runtime arguments of JAX's inner jit, and XLA then cannot fold what
+  depends on them: the gamma family then differs in the last bits). 0-d arrays give the
+  runtime-scalar variant.
+- "args" holds the other arguments under their jax.random names: Python floats are JSON
+  numbers with a fraction or exponent, Python ints JSON integers, dtypes numpy names, and
+  arrays {"dtype", "shape", "hex"} with "hex" the little-endian bytes.
+- "out": shape, dtype, SHA-256 of the little-endian bytes, the first 8 elements as hex bit
+  patterns and, for the samplers that go through LAPACK in JAX (orthogonal,
+  multivariate_normal), "hex": all the bytes, since those are compared within a tolerance.
+
+Every expected value comes from running JAX; nothing is typed by hand.
+"""
+import hashlib
+import json
+import os
+import sys
+
+import numpy as np
+
+REQUIRED = "0.10.2"
+
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+from jax import random as R  # noqa: E402
+
+if jax.__version__ != REQUIRED:
+    sys.exit(f"golden_random_samplers.py needs jax=={REQUIRED} (found {jax.__version__}); "
+             f"pip install jax=={REQUIRED} jaxlib=={REQUIRED}")
+
+OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden",
+                       "random-samplers")
+HEAD = 8
+
+# (x64, partitionable). Every family runs in the default layout with f32 and in the legacy
+# layout with f64; the gamma family and poisson run in all four combinations. Seeds: two in
+# the first mode, one elsewhere (every case is a program of its own in the ferrax test,
+# and the loops of these samplers are slow to compile: keep the test under a minute).
+MODES_ALL = [(False, True), (False, False), (True, True), (True, False)]
+MODES_TWO = [(False, True), (True, False)]
+FULL_VALUES = {"orthogonal", "multivariate_normal"}
+
+
+def seeds_for(x64, part):
+    if (x64, part) == (False, True):
+        return [0, 42]
+    return [2**40 + 3] if x64 else [42]
+
+
+def set_mode(x64, partitionable):
+    jax.config.update("jax_enable_x64", x64)
+    jax.config.update("jax_threefry_partitionable", partitionable)
+
+
+def dtype_name(d):
+    return np.dtype(d).name
+
+
+def encode_array(a):
+    a = np.asarray(a)
+    return {"dtype": dtype_name(a.dtype), "shape": list(a.shape),
+            "hex": np.ascontiguousarray(a).tobytes().hex()}
+
+
+def describe(x, full):
+    x = np.asarray(x)
+    raw = x.astype(np.uint8) if x.dtype == np.bool_ else x
+    b = np.ascontiguousarray(raw).tobytes()
+    width = raw.dtype.itemsize
+    head = []
+    for v in np.ascontiguousarray(raw).reshape(-1)[:HEAD]:
+        head.append("0x" + format(int.from_bytes(np.asarray(v).tobytes(), "little"),
+                                  "0%dx" % (2 * width)))
+    out = {"shape": list(x.shape), "dtype": dtype_name(x.dtype),
+           "sha256": hashlib.sha256(b).hexdigest(), "head": head}
+    if full:
+        out["hex"] = b.hex()
+    return out
+
+
+def jsonable(v):
+    if isinstance(v, (tuple, list)):
+        return [jsonable(e) for e in v]
+    if isinstance(v, np.ndarray):
+        return encode_array(v)
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, float):
+        return float(v)
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, str) or v is None:
+        return v
+    raise TypeError(f"cannot encode {v!r}")
+
+
+class Writer:
+    def __init__(self):
+        self.files = {}
+
+    def add(self, family, fn, seed, x64, part, args, out):
+        rec = {"fn": fn, "seed": seed, "x64": x64, "partitionable": part,
+               "args": {k: jsonable(v) for k, v in args.items()},
+               "out": describe(out, family in FULL_VALUES)}
+        self.files.setdefault(family, []).append(json.dumps(rec, sort_keys=True))
+
+    def write(self):
+        os.makedirs(OUT_DIR, exist_ok=True)
+        for name in os.listdir(OUT_DIR):
+            if name.endswith(".jsonl"):
+                os.remove(os.path.join(OUT_DIR, name))
+        total = 0
+        for family, lines in sorted(self.files.items()):
+            with open(os.path.join(OUT_DIR, family + ".jsonl"), "w") as fh:
+                fh.write("\n".join(lines) + "\n")
+            total += len(lines)
+            print(f"{family}: {len(lines)} cases")
+        print(f"total: {total} cases in {len(self.files)} files -> "
+              f"{os.path.normpath(OUT_DIR)}")
+
+
+def call_jitted(f, seed, args):
+    """f(key, **args) under jax.jit, as a user's jitted program calls it: the key data and
+    the array arguments are runtime inputs, Python scalars and static arguments are
+    constants of the program (XLA folds what depends only on them, in JAX as in ferrax)."""
+    arrays = {k: jnp.asarray(v) for k, v in args.items() if isinstance(v, np.ndarray)}
+    rest = {k: (tuple(v) if isinstance(v, list) else v) for k, v in args.items()
+            if not isinstance(v, np.ndarray)}
+
+    def g(kd, arrs):
+        return f(R.wrap_key_data(kd), **rest, **arrs)
+
+    return jax.jit(g)(R.key_data(R.key(seed)), arrays)
+
+
+def run(w, family, fn, cases, modes=MODES_TWO):
+    """cases(x64, part) -> list of arg dicts; each is run for every seed of the mode."""
+    f = getattr(R, fn)
+    for x64, part in modes:
+        set_mode(x64, part)
+        for args in cases(x64, part):
+            for seed in seeds_for(x64, part):
+                w.add(family, fn, seed, x64, part, args, call_jitted(f, seed, args))
+
+
+def fdt(x64):
+    return "float64" if x64 else "float32"
+
+
+def npf(x64):
+    return np.float64 if x64 else np.float32
+
+
+def gamma_cases(x64, part=True):
+    cs = [{"a": a, "shape": [5], "dtype": fdt(x64)} for a in [0.3, 3.7]]
+    cs.append({"a": 0.02, "shape": [2, 3], "dtype": None})
+    cs.append({"a": np.array([0.2, 1.5, 40.0], npf(x64)), "shape": [2, 3],
+               "dtype": fdt(x64)})
+    cs.append({"a": 2.0, "shape": [], "dtype": fdt(x64)})
+    cs.append({"a": np.array(2.0, npf(x64)), "shape": [3], "dtype": fdt(x64)})
+    if not x64:
+        cs.append({"a": 1.5, "shape": [4], "dtype": "float16"})
+    if (x64, part) in [(False, False), (True, True)]:
+        # The other two modes cover everything; these check the layouts' keys.
+        return cs[:1] + cs[3:4] + cs[4:5]
+    return cs
+
+
+def loggamma_cases(x64, part=True):
+    cs = [{"a": np.array([0.3, 2.0, 7.5], npf(x64)), "shape": None, "dtype": fdt(x64)},
+          {"a": 0.01, "shape": [4], "dtype": fdt(x64)}]
+    return cs if (x64, part) in MODES_TWO else cs[:1]
+
+
+def beta_cases(x64, part=True):
+    return [{"a": 2.0, "b": 3.0, "shape": [5], "dtype": fdt(x64)},
+            {"a": np.array([0.5, 1.0, 4.0], npf(x64)), "b": 0.7, "shape": [2, 3],
+             "dtype": None}]
+
+
+def dirichlet_cases(x64, part=True):
+    return [{"alpha": np.array([1.0, 2.0, 3.0], npf(x64)), "shape": [2],
+             "dtype": fdt(x64)},
+            {"alpha": np.array([[0.1, 0.5], [5.0, 2.0]], npf(x64)), "shape": None,
+             "dtype": None}]
+
+
+def chisquare_cases(x64, part=True):
+    return [{"df": 3.0, "shape": [5], "dtype": fdt(x64)},
+            {"df": np.array([0.5, 1.0, 9.0], npf(x64)), "shape": None, "dtype": None}]
+
+
+def f_cases(x64, part=True):
+    return [{"dfnum": 3.0, "dfden": 4.0, "shape": [5], "dtype": fdt(x64)},
+            {"dfnum": np.array([1.0, 5.0, 2.0], npf(x64)), "dfden": 2.5, "shape": None,
+             "dtype": None}]
+
+
+def t_cases(x64, part=True):
+    return [{"df": 3.0, "shape": [5], "dtype": fdt(x64)},
+            {"df": np.array([0.8, 2.0, 30.0], npf(x64)), "shape": None, "dtype": None}]
+
+
+def poisson_cases(x64, part=True):
+    it = "int64" if x64 else "int32"
+    return [{"lam": 3.0, "shape": [6], "dtype": None},
+            {"lam": 25.0, "shape": [2, 3], "dtype": it},
+            {"lam": np.array([0.0, 0.5, 9.9, 10.0, 150.0], np.float32), "shape": None,
+             "dtype": "int32"},
+            {"lam": 4.0, "shape": [3], "dtype": "int16"}]
+
+
+def binomial_cases(x64, part=True):
+    return [{"n": 20.0, "p": 0.3, "shape": [6], "dtype": fdt(x64)},
+            {"n": 500.0, "p": 0.7, "shape": [5], "dtype": None},
+            {"n": np.array([5.0, 40.0, 1000.0], npf(x64)),
+             "p": np.array([0.9, 0.5, 0.01], npf(x64)), "shape": None, "dtype": None},
+            {"n": 12.0, "p": 0.97, "shape": [2, 2], "dtype": fdt(x64)}]
+
+
+def multinomial_cases(x64, part=True):
+    return [{"n": 10.0, "p": np.array([0.2, 0.3, 0.5], npf(x64))},
+            {"n": 200.0, "p": np.array([[0.1, 0.6, 0.3], [0.25, 0.25, 0.5]], npf(x64))},
+            {"n": np.array([3.0, 50.0], npf(x64)), "p": np.array([0.5, 0.5], npf(x64)),
+             "shape": [2, 2]}]
+
+
+def gn_cases(x64, part=True):
+    return [{"p": 1.5, "shape": [5], "dtype": fdt(x64)},
+            {"p": 0.5, "shape": [2, 3], "dtype": None},
+            {"p": 2.0, "shape": [], "dtype": fdt(x64)}]
+
+
+def ball_cases(x64, part=True):
+    return [{"d": 3, "p": 2.0, "shape": [4], "dtype": fdt(x64)},
+            {"d": 2, "p": 1.0, "shape": [], "dtype": None}]
+
+
+def orthogonal_cases(x64, part=True):
+    return [{"n": 3, "shape": [], "dtype": fdt(x64)},
+            {"n": 4, "shape": [2], "dtype": None},
+            {"n": 2, "shape": [], "dtype": fdt(x64), "m": 5},
+            {"n": 5, "shape": [], "dtype": fdt(x64), "m": 3}]
+
+
+def mvn_cases(x64, part=True):
+    f = npf(x64)
+    cov3 = np.array([[2.0, 0.5, 0.3], [0.5, 1.0, 0.2], [0.3, 0.2, 0.8]], f)
+    mean3 = np.array([1.0, -1.0, 0.5], f)
+    cs = []
+    for method in ["cholesky", "eigh", "svd"]:
+        cs.append({"mean": mean3, "cov": cov3, "shape": [4], "dtype": None,
+                   "method": method})
+    cs.append({"mean": np.zeros((2, 2), f), "cov": np.array([[1.0, 0.9], [0.9, 1.0]], f),
+               "shape": None, "dtype": None, "method": "cholesky"})
+    return cs
+
+
+def main():
+    w = Writer()
+    run(w, "gamma", "gamma", gamma_cases, MODES_ALL)
+    run(w, "gamma", "loggamma", loggamma_cases, MODES_ALL)
+    run(w, "beta", "beta", beta_cases)
+    run(w, "dirichlet", "dirichlet", dirichlet_cases)
+    run(w, "chisquare", "chisquare", chisquare_cases)
+    run(w, "f", "f", f_cases)
+    run(w, "t", "t", t_cases)
+    run(w, "poisson", "poisson", poisson_cases, MODES_ALL)
+    run(w, "binomial", "binomial", binomial_cases)
+    run(w, "multinomial", "multinomial", multinomial_cases)
+    run(w, "generalized_normal", "generalized_normal", gn_cases)
+    run(w, "ball", "ball", ball_cases)
+    run(w, "orthogonal", "orthogonal", orthogonal_cases)
+    run(w, "multivariate_normal", "multivariate_normal", mvn_cases)
+    w.write()
+
+
+if __name__ == "__main__":
+    main()
