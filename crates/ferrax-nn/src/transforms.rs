@@ -88,6 +88,7 @@ struct Entry {
 pub struct ModuleJit<M, F, K> {
     f: F,
     entries: HashMap<u64, Entry>,
+    rt: Option<Arc<Runtime>>,
     _m: PhantomData<fn(&mut M) -> K>,
 }
 
@@ -118,6 +119,7 @@ where
     ModuleJit {
         f,
         entries: HashMap::new(),
+        rt: None,
         _m: PhantomData,
     }
 }
@@ -155,29 +157,49 @@ where
                 ));
             }
         }
-        materialize(m)?;
-        let state = state_arrays(m)?;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for (p, a) in &state {
-            p.hash(&mut h);
-            a.ty().hash(&mut h);
-        }
-        for a in args {
-            a.ty().hash(&mut h);
-        }
-        let key = h.finish();
+        // One pass over the module: its arrays, and a hash of its structure (paths) and types,
+        // without allocating path strings (this is the per-call hot path).
+        let (state, key) = loop {
+            let mut arrays: Vec<Array> = Vec::new();
+            let mut pending = false;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            m.visit(&mut VarPath::default(), &mut |p, v| match v.var_value() {
+                VarValue::Array(a) => {
+                    p.hash(&mut h);
+                    a.ty().hash(&mut h);
+                    arrays.push(a.clone());
+                }
+                VarValue::Tensor(_) => pending = true,
+            });
+            if pending {
+                materialize(m)?;
+                continue;
+            }
+            for a in args {
+                a.ty().hash(&mut h);
+            }
+            break (arrays, h.finish());
+        };
         let hit = self.entries.get(&key).is_some_and(|e| {
             e.state_types.len() == state.len()
                 && e.state_types
                     .iter()
                     .zip(&state)
-                    .all(|((p, t), (q, a))| p == q && t == a.ty())
+                    .all(|((_, t), a)| t == a.ty())
                 && e.arg_types.len() == args.len()
                 && e.arg_types.iter().zip(args).all(|(t, a)| t == a.ty())
         });
-        let rt = Runtime::default_runtime()?;
+        let rt = match &self.rt {
+            Some(rt) => rt.clone(),
+            None => {
+                let rt = Runtime::default_runtime()?;
+                self.rt = Some(rt.clone());
+                rt
+            }
+        };
         if !hit {
-            let e = self.trace(&rt, m, &state, args)?;
+            let named = state_arrays(m)?;
+            let e = self.trace(&rt, m, &named, args)?;
             self.entries.insert(key, e);
         }
         let e = self
@@ -189,12 +211,15 @@ where
             .feeds
             .iter()
             .map(|f| match f {
-                Ok(i) if *i < ns => state[*i].1.clone(),
+                Ok(i) if *i < ns => state[*i].clone(),
                 Ok(i) => args[*i - ns].clone(),
                 Err(j) => e.captured[*j].clone(),
             })
             .collect();
         let mut outs = execute(&rt, &e.compiled, &inputs)?;
+        if e.updates.is_empty() {
+            return <F::Out as Outputs>::rebuild(outs);
+        }
         let updates = outs.split_off(e.num_results);
         let mut new_state: Vec<Option<Array>> = vec![None; ns];
         for (i, a) in e.updates.iter().zip(updates) {
