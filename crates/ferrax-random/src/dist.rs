@@ -11,6 +11,7 @@ use ferrax_ir::{DType, Error, Result, Tensor};
 use crate::config;
 use crate::key::{random_bits, split2, Key};
 use crate::param::Param;
+use crate::samplers::{broadcast_shapes as bshape, check_shape, promote_float, resolve_shape};
 use crate::special::{
     argmax, cumsum, div_bcast, erf_inv, log1p, nextafter, opaque, searchsorted, top_k,
 };
@@ -71,66 +72,6 @@ fn int_dtype(op: &str, dtype: Option<DType>) -> Result<DType> {
         ));
     }
     Ok(d)
-}
-
-fn bshape(op: &str, a: &[usize], b: &[usize]) -> Result<Vec<usize>> {
-    let r = ferrax_ir::rules::broadcast_shapes(op, &a.into(), &b.into()).map_err(|_| {
-        Error::shape(
-            op,
-            format!("Incompatible shapes for broadcasting: shapes={a:?}, {b:?}"),
-        )
-    })?;
-    Ok(r.0)
-}
-
-/// `_check_shape`: the parameters must broadcast to exactly `shape`.
-fn check_shape(op: &str, shape: &[usize], params: &[Vec<usize>]) -> Result<()> {
-    let mut s = shape.to_vec();
-    for p in params {
-        s = bshape(op, &s, p)?;
-    }
-    if s != shape {
-        return Err(Error::shape(
-            op,
-            format!(
-                "{op} parameter shapes must be broadcast-compatible with shape argument, and \
-                 the result of broadcasting the shapes must equal the shape argument, but got \
-                 result {s:?} for shape argument {shape:?}."
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// `_check_broadcast_shapes`: `shape` if given (checked), else the parameters' broadcast.
-fn resolve_shape(op: &str, shape: Option<&[usize]>, params: &[Vec<usize>]) -> Result<Vec<usize>> {
-    match shape {
-        Some(s) => {
-            check_shape(op, s, params)?;
-            Ok(s.to_vec())
-        }
-        None => {
-            let mut s = Vec::new();
-            for p in params {
-                s = bshape(op, &s, p)?;
-            }
-            Ok(s)
-        }
-    }
-}
-
-fn promote_float(a: DType, b: DType) -> DType {
-    if a == b || !b.is_float() {
-        a
-    } else if !a.is_float() {
-        b
-    } else if (a == DType::F16 && b == DType::BF16) || (a == DType::BF16 && b == DType::F16) {
-        DType::F32
-    } else if a.bit_width() >= b.bit_width() {
-        a
-    } else {
-        b
-    }
 }
 
 /// `_check_all_safe_to_cast`: tensor parameters must convert to `dtype` without loss.

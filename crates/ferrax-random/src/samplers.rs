@@ -87,7 +87,7 @@ pub(crate) fn resolve_shape(
     }
 }
 
-fn promote_float(a: DType, b: DType) -> DType {
+pub(crate) fn promote_float(a: DType, b: DType) -> DType {
     if a == b || !b.is_float() {
         a
     } else if !a.is_float() {
