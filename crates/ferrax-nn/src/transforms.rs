@@ -6,9 +6,9 @@
 use crate::{materialize, Module, VarPath, VarValue};
 use ferrax_ir::{trace, Binding, Error, Result, Tensor, TensorType};
 use ferrax_runtime::exec::execute;
-use ferrax_runtime::jit::{Args, Outputs};
+use ferrax_runtime::jit::{compile_trace, value_in, Args, Feed, Outputs};
 use ferrax_runtime::runtime::Compiled;
-use ferrax_runtime::{Array, Eval, Runtime};
+use ferrax_runtime::{Array, Runtime};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
@@ -77,7 +77,7 @@ struct Entry {
     arg_types: Vec<TensorType>,
     compiled: Arc<Compiled>,
     /// Program inputs: `Ok(i)` = state variable i (then args after), `Err(j)` = captured j.
-    feeds: Vec<std::result::Result<usize, usize>>,
+    feeds: Vec<Feed>,
     captured: Vec<Array>,
     num_results: usize,
     /// For each extra output: the index of the state variable it updates.
@@ -303,20 +303,10 @@ where
             ));
         }
         let outs = result?.flatten();
-        let mut vals = Vec::new();
-        for o in &outs {
-            let (t, _, _) = o.parts()?;
-            let o = if std::rc::Rc::ptr_eq(t, &tr) {
-                o.clone()
-            } else {
-                let ty = o.ty()?.clone();
-                trace::apply1(ferrax_ir::Op::Reshape, &[o], &[ty])?
-            };
-            vals.push(
-                o.value()
-                    .ok_or_else(|| Error::runtime("jit", "bad result"))?,
-            );
-        }
+        let mut vals = outs
+            .iter()
+            .map(|o| value_in(&tr, o))
+            .collect::<Result<Vec<_>>>()?;
         let num_results = vals.len();
         let mut updates = Vec::new();
         for (i, v) in after.iter().enumerate() {
@@ -332,49 +322,17 @@ where
             if t.value() == params[i].value() {
                 continue;
             }
-            if t.ty()? != &state[i].1.ty().clone() {
+            if t.ty()? != state[i].1.ty() {
                 return Err(Error::runtime(
                     "jit",
                     format!("variable `{}` changed type inside jit", state[i].0),
                 ));
             }
-            let t = match t.trace() {
-                Some(x) if std::rc::Rc::ptr_eq(x, &tr) => t.clone(),
-                _ => {
-                    let ty = t.ty()?.clone();
-                    trace::apply1(ferrax_ir::Op::Reshape, &[t], &[ty])?
-                }
-            };
-            vals.push(
-                t.value()
-                    .ok_or_else(|| Error::runtime("jit", "bad state"))?,
-            );
+            vals.push(value_in(&tr, t)?);
             updates.push(i);
         }
         drop(guard);
-        let (graph, used) = tr.extract(&vals);
-        let bindings = tr.bindings();
-        let mut feeds = Vec::with_capacity(used.len());
-        let mut captured = Vec::new();
-        for i in used {
-            match bindings.get(i) {
-                Some(Binding::Arg) => feeds.push(Ok(i)),
-                Some(Binding::Concrete(h)) => {
-                    let a = h
-                        .downcast_ref::<Array>()
-                        .ok_or_else(|| Error::runtime("jit", "a captured value is not an Array"))?;
-                    feeds.push(Err(captured.len()));
-                    captured.push(a.clone());
-                }
-                Some(Binding::Outer(t)) => {
-                    feeds.push(Err(captured.len()));
-                    captured.push(t.eval()?);
-                }
-                None => return Err(Error::runtime("jit", "unknown parameter")),
-            }
-        }
-        let g = ferrax_ir::passes::optimize(&graph);
-        let compiled = rt.compile(&g)?;
+        let (compiled, feeds, captured) = compile_trace(rt, &tr, &vals)?;
         Ok(Entry {
             state_types: state
                 .iter()

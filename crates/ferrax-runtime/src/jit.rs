@@ -4,10 +4,11 @@
 use crate::exec::execute;
 use crate::runtime::{Compiled, Runtime};
 use crate::{Array, Error, Eval, Result};
-use ferrax_ir::{passes, trace, Binding, Tensor, TensorType};
+use ferrax_ir::{passes, trace, Binding, Tensor, TensorType, Trace};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// The arguments of a jitted call: one `&Array`, or a reference to a slice or array of
@@ -155,7 +156,7 @@ struct Entry {
     arg_types: Vec<TensorType>,
     compiled: Arc<Compiled>,
     /// For each program input: `Ok(i)` = argument `i`, `Err(j)` = captured array `j`.
-    feeds: Vec<std::result::Result<usize, usize>>,
+    feeds: Vec<Feed>,
     captured: Vec<Array>,
 }
 
@@ -272,49 +273,12 @@ where
             .map(|a| tr.add_parameter(a.ty().clone(), Binding::Arg))
             .collect();
         let outs = self.f.call_traced(&params)?.flatten();
-        let mut vals = Vec::with_capacity(outs.len());
-        let mut outs_fixed = Vec::with_capacity(outs.len());
-        for o in outs {
-            let (t, _, _) = o.parts()?;
-            if std::rc::Rc::ptr_eq(t, &tr) {
-                outs_fixed.push(o);
-            } else {
-                // A result that does not depend on the trace (a captured tensor or a
-                // constant made elsewhere): route it through the trace.
-                let ty = o.ty()?.clone();
-                outs_fixed.push(trace::apply1(ferrax_ir::Op::Reshape, &[&o], &[ty])?);
-            }
-        }
-        for o in &outs_fixed {
-            vals.push(
-                o.value()
-                    .ok_or_else(|| Error::runtime("jit", "bad result"))?,
-            );
-        }
+        let vals = outs
+            .iter()
+            .map(|o| value_in(&tr, o))
+            .collect::<Result<Vec<_>>>()?;
         drop(guard);
-        let (graph, used) = tr.extract(&vals);
-        let bindings = tr.bindings();
-        let mut feeds = Vec::with_capacity(used.len());
-        let mut captured = Vec::new();
-        for i in used {
-            match bindings.get(i) {
-                Some(Binding::Arg) => feeds.push(Ok(i)),
-                Some(Binding::Concrete(h)) => {
-                    let a = h
-                        .downcast_ref::<Array>()
-                        .ok_or_else(|| Error::runtime("jit", "a captured value is not an Array"))?;
-                    feeds.push(Err(captured.len()));
-                    captured.push(a.clone());
-                }
-                Some(Binding::Outer(t)) => {
-                    feeds.push(Err(captured.len()));
-                    captured.push(t.eval()?);
-                }
-                None => return Err(Error::runtime("jit", "unknown parameter")),
-            }
-        }
-        let g = passes::optimize(&graph);
-        let compiled = rt.compile(&g)?;
+        let (compiled, feeds, captured) = compile_trace(rt, &tr, &vals)?;
         Ok(Entry {
             arg_types: args.iter().map(|a| a.ty().clone()).collect(),
             compiled,
@@ -322,6 +286,57 @@ where
             captured,
         })
     }
+}
+
+/// Where a compiled program's input comes from: `Ok(i)` = trace parameter `i` bound to an
+/// argument (`Binding::Arg`), `Err(j)` = captured array `j`.
+pub type Feed = std::result::Result<usize, usize>;
+
+/// The value of `t` in the closed trace `tr`; a tensor that does not come from `tr` (a
+/// captured outer tensor or a constant made elsewhere) is routed through it by an identity.
+/// Call it while `tr` is still open.
+pub fn value_in(tr: &Rc<Trace>, t: &Tensor) -> Result<ferrax_ir::Value> {
+    let (owner, v, ty) = t.parts()?;
+    if Rc::ptr_eq(owner, tr) {
+        return Ok(v);
+    }
+    let ty = ty.clone();
+    trace::apply1(ferrax_ir::Op::Reshape, &[t], &[ty])?
+        .value()
+        .ok_or_else(|| Error::runtime("jit", "bad result"))
+}
+
+/// Compiles the part of trace `tr` that produces `outputs` (optimised, cached by
+/// fingerprint) and says what feeds each program input: arguments by trace-parameter index,
+/// captured arrays (concrete arrays used inside, and outer tensors, evaluated once now).
+pub fn compile_trace(
+    rt: &Runtime,
+    tr: &Trace,
+    outputs: &[ferrax_ir::Value],
+) -> Result<(Arc<Compiled>, Vec<Feed>, Vec<Array>)> {
+    let (graph, used) = tr.extract(outputs);
+    let bindings = tr.bindings();
+    let mut feeds = Vec::with_capacity(used.len());
+    let mut captured = Vec::new();
+    for i in used {
+        match bindings.get(i) {
+            Some(Binding::Arg) => feeds.push(Ok(i)),
+            Some(Binding::Concrete(h)) => {
+                let a = h
+                    .downcast_ref::<Array>()
+                    .ok_or_else(|| Error::runtime("jit", "a captured value is not an Array"))?;
+                feeds.push(Err(captured.len()));
+                captured.push(a.clone());
+            }
+            Some(Binding::Outer(t)) => {
+                feeds.push(Err(captured.len()));
+                captured.push(t.eval()?);
+            }
+            None => return Err(Error::runtime("jit", "unknown parameter")),
+        }
+    }
+    let compiled = rt.compile(&passes::optimize(&graph))?;
+    Ok((compiled, feeds, captured))
 }
 
 /// Traces `f` on parameters of `arg_types` into a graph (nothing is compiled or run): the
