@@ -269,6 +269,25 @@ def mvn_cases(x64, part=True):
                    "method": method})
     cs.append({"mean": np.zeros((2, 2), f), "cov": np.array([[1.0, 0.9], [0.9, 1.0]], f),
                "shape": None, "dtype": None, "method": "cholesky"})
+    # eigh / svd (LAPACK ?syevd / ?gesdd in JAX): covariances with well-separated spectra,
+    # 1x1 to 5x5, and a batch of covariances broadcast against the mean.
+    rng = np.random.default_rng(7)
+
+    def spaced(n, batch=()):
+        q, _ = np.linalg.qr(rng.standard_normal(batch + (n, n)))
+        w = np.arange(1, n + 1, dtype=np.float64) * 0.7 + 0.2 * rng.uniform(size=batch + (n,))
+        c = (q * w[..., None, :]) @ np.swapaxes(q, -1, -2)
+        return ((c + np.swapaxes(c, -1, -2)) / 2).astype(f)
+
+    for method in ["eigh", "svd"]:
+        cs.append({"mean": np.array([0.5], f), "cov": np.array([[2.0]], f), "shape": [3],
+                   "dtype": None, "method": method})
+        cs.append({"mean": np.zeros((2,), f), "cov": np.array([[1.0, 0.9], [0.9, 1.0]], f),
+                   "shape": [5], "dtype": None, "method": method})
+        cs.append({"mean": np.linspace(-1, 1, 5).astype(f), "cov": spaced(5), "shape": [3],
+                   "dtype": None, "method": method})
+        cs.append({"mean": np.ones((4,), f), "cov": spaced(4, (2,)), "shape": None,
+                   "dtype": None, "method": method})
     return cs
 
 

@@ -1,4 +1,5 @@
-//! Host evaluator: dot_general and convolution.
+//! Host evaluator: dot_general and convolution; `linalg::eigh` / `linalg::svd` (LAPACK's
+//! algorithms in graph ops) evaluated on the host against LAPACK-backed JAX.
 
 mod interp_support;
 
@@ -423,4 +424,164 @@ fn convolution_zero_size_and_errors() {
     .is_err());
     let k3 = lit(vec![1.0f32; 9], &[1, 3, 3]);
     assert!(run(op, &[x, k3], vec![ty(DType::F32, &[1, 1, 0])]).is_err());
+}
+
+// ---------------------------------------------------------------- eigh / svd
+
+use ferrax_ir::{interp, linalg, trace, Binding, Tensor};
+
+/// Traces `f` on a parameter of `x`'s type and evaluates the graph on the host.
+fn host(x: &Literal, f: impl FnOnce(&Tensor) -> ferrax_ir::Result<Vec<Tensor>>) -> Vec<Literal> {
+    let guard = trace::open_trace();
+    let tr = guard.trace().clone();
+    let p = tr.add_parameter(x.ty().clone(), Binding::Arg);
+    let outs = f(&p).expect("trace");
+    let vals: Vec<_> = outs.iter().map(|o| o.value().expect("value")).collect();
+    drop(guard);
+    let g = tr.with_graph(|g| g.extract(&vals));
+    interp::eval(&g, std::slice::from_ref(x)).expect("eval")
+}
+
+fn golden() -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/golden/linalg.json"
+    ))
+    .expect("run scripts/golden_linalg.py");
+    let v: serde_json::Value = serde_json::from_str(&text).expect("json");
+    v["cases"].as_array().expect("cases").clone()
+}
+
+/// Values of a hex bit-pattern array (8 digits: f32, 16: f64), widened to f64.
+fn hexes(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .expect("array")
+        .iter()
+        .map(|h| {
+            let h = h.as_str().expect("hex");
+            if h.len() == 8 {
+                f32::from_bits(u32::from_str_radix(h, 16).expect("hex")) as f64
+            } else {
+                f64::from_bits(u64::from_str_radix(h, 16).expect("hex"))
+            }
+        })
+        .collect()
+}
+
+fn literal_of(c: &serde_json::Value) -> Literal {
+    let dims: Vec<usize> = c["shape"]
+        .as_array()
+        .expect("shape")
+        .iter()
+        .map(|d| d.as_u64().expect("dim") as usize)
+        .collect();
+    let x = hexes(&c["input"]);
+    if c["dtype"] == "float32" {
+        lit(x.iter().map(|&v| v as f32).collect(), &dims)
+    } else {
+        lit(x, &dims)
+    }
+}
+
+fn values(l: &Literal) -> Vec<f64> {
+    match l.ty().dtype {
+        DType::F32 => l
+            .to_vec::<f32>()
+            .unwrap()
+            .iter()
+            .map(|&v| v as f64)
+            .collect(),
+        _ => l.to_vec::<f64>().unwrap(),
+    }
+}
+
+/// Max |got - want| over max |want|.
+fn rel(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    let scale = want.iter().fold(0f64, |m, x| m.max(x.abs())).max(1e-300);
+    got.iter()
+        .zip(want)
+        .fold(0f64, |m, (g, w)| m.max((g - w).abs() / scale))
+}
+
+/// Tolerance of a golden case: 1e-5 (f32) / 1e-10 (f64) of the scale; vectors of
+/// repeated singular values (the rank-2 case's zeros) are not unique and are skipped.
+fn tol(c: &serde_json::Value) -> f64 {
+    if c["dtype"] == "float32" {
+        1e-5
+    } else {
+        1e-10
+    }
+}
+
+#[test]
+fn eigh_matches_lapack_on_host() {
+    let mut worst = [0f64; 2];
+    for c in golden().iter().filter(|c| c["op"] == "eigh") {
+        let x = literal_of(c);
+        let out = host(&x, |a| {
+            let (w, v) = linalg::eigh(a)?;
+            Ok(vec![w, v])
+        });
+        let what = format!("eigh {} {} {}", c["dtype"], c["kind"], c["shape"]);
+        let ew = rel(&values(&out[0]), &hexes(&c["w"]));
+        assert!(ew <= tol(c), "{what}: eigenvalues off by {ew:e}");
+        let ev = if c["kind"] == "rank2" {
+            // Only the two nonzero eigenvalues' vectors (the last two) are unique.
+            let n = *c["shape"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()
+                .as_u64()
+                .as_ref()
+                .unwrap() as usize;
+            let pick = |v: &[f64]| -> Vec<f64> {
+                v.iter()
+                    .enumerate()
+                    .filter(|(i, _)| i % n >= n - 2)
+                    .map(|(_, x)| *x)
+                    .collect()
+            };
+            rel(&pick(&values(&out[1])), &pick(&hexes(&c["v"])))
+        } else {
+            rel(&values(&out[1]), &hexes(&c["v"]))
+        };
+        assert!(ev <= tol(c), "{what}: eigenvectors off by {ev:e}");
+        let slot = usize::from(c["dtype"] == "float64");
+        worst[slot] = worst[slot].max(ew).max(ev);
+    }
+    println!(
+        "eigh host vs LAPACK: worst f32 {:e}, f64 {:e}",
+        worst[0], worst[1]
+    );
+}
+
+#[test]
+fn svd_matches_lapack_on_host() {
+    let mut worst = [0f64; 2];
+    for c in golden().iter().filter(|c| c["op"] == "svd") {
+        let x = literal_of(c);
+        let out = host(&x, |a| {
+            let (u, s, vt) = linalg::svd(a)?;
+            Ok(vec![u, s, vt])
+        });
+        let what = format!("svd {} {} {}", c["dtype"], c["kind"], c["shape"]);
+        let es = rel(&values(&out[1]), &hexes(&c["s"]));
+        assert!(es <= tol(c), "{what}: singular values off by {es:e}");
+        let slot = usize::from(c["dtype"] == "float64");
+        worst[slot] = worst[slot].max(es);
+        if c["kind"] == "rank2" {
+            continue; // singular vectors of the repeated zero singular value are not unique
+        }
+        for (i, key) in [(0, "u"), (2, "vt")] {
+            let e = rel(&values(&out[i]), &hexes(&c[key]));
+            assert!(e <= tol(c), "{what}: {key} off by {e:e}");
+            worst[slot] = worst[slot].max(e);
+        }
+    }
+    println!(
+        "svd host vs LAPACK: worst f32 {:e}, f64 {:e}",
+        worst[0], worst[1]
+    );
 }
