@@ -245,7 +245,7 @@ fn binomial_inversion(
     dtype: DType,
 ) -> Result<Tensor> {
     let pd = prob.dtype();
-    let log1mp = prob.neg()?.log1p()?;
+    let log1mp = crate::special::log1p(&prob.neg()?)?;
     let init = [
         Tensor::scalar(0i32),
         Tensor::zeros(pd, shape.to_vec()),

@@ -967,7 +967,7 @@ fn gumbel_highest_f32(key: &Key, shape: &[usize], op: &str) -> Result<Tensor> {
         &Tensor::select(&flip, &b_hi, &n_hi)?,
         &Tensor::select(&flip, &b_lo, &n_lo)?,
     )?;
-    let small = x.neg()?.log1p()?.neg()?.log()?.neg()?;
+    let small = log1p(&x.neg()?)?.neg()?.log()?.neg()?;
     let large = x.log()?.neg()?.log()?.neg()?;
     Tensor::select(&flip, &small, &large)
 }

@@ -172,7 +172,7 @@ pub(crate) fn normal(keys: &Tensor, dtype: DType) -> Result<Tensor> {
 
 /// Per-lane `exponential(k, (), dtype)`: `-log1p(-uniform())`.
 pub(crate) fn exponential(keys: &Tensor, dtype: DType) -> Result<Tensor> {
-    uniform(keys, dtype, 0.0, 1.0)?.neg()?.log1p()?.neg()
+    crate::special::log1p(&uniform(keys, dtype, 0.0, 1.0)?.neg()?)?.neg()
 }
 
 /// `any(mask)` over a rank-1 bool mask, as a bool scalar (JAX's batched `while` predicate).

@@ -28,11 +28,23 @@ fn u32_check(name: &str, t: &Tensor) -> Result<()> {
 /// `k0, k1` (u32 scalars or arrays broadcastable to the counters' shape). Returns the two
 /// output words.
 ///
-/// Emitted as JAX lowers it on CPU: a `while` loop of five iterations of four rounds, the
-/// key schedule and the rotation set rotating through the loop. The loop boundary matters
-/// beyond the integer bits: XLA fuses the float code that consumes the bits differently
-/// without it (a reduction after `normal` then rounds differently from JAX's).
-/// [`threefry2x32_unrolled`] is the straight-line form, the same bits.
+/// Emitted as the first group of four rounds in straight-line code followed by a `while`
+/// loop of two iterations of eight rounds (two groups, so the rotation amounts are
+/// constants). Bit for bit what [`threefry2x32_jax_loop`] (JAX's CPU lowering: five
+/// iterations of four rounds) and [`threefry2x32_unrolled`] compute.
+///
+/// Why a loop at all: the bits do not depend on it, but the float code that consumes them
+/// does. XLA fuses its consumers into whatever produces the counters' hash; behind a loop
+/// they are fused as in JAX's program (inputs read from the loop's results), in straight
+/// line code they are not, and a reduction after `normal` (`maxwell`) then rounds
+/// differently from JAX's. The consumers only see the loop's results, two u32 arrays, so
+/// what the loop does inside is free: two iterations of eight constant-rotation rounds
+/// make two passes over the state instead of five, and XLA emits each rotation as one
+/// vector rotate instead of two variable shifts and an `or`. A loop of one iteration
+/// would not do: XLA inlines it. (Carrying the pair as one u64 array would halve the
+/// integer work, which XLA duplicates into the two output fusions, but the unpacking
+/// then lands in the consumers' fusion and changes how XLA vectorises it: one `maxwell`
+/// golden vector moved by 1 ulp.)
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -44,6 +56,70 @@ fn u32_check(name: &str, t: &Tensor) -> Result<()> {
 /// # Ok::<(), ferrax::Error>(())
 /// ```
 pub fn threefry2x32(
+    k0: &Tensor,
+    k1: &Tensor,
+    x0: &Tensor,
+    x1: &Tensor,
+) -> Result<(Tensor, Tensor)> {
+    let (shape, ks, mut x) = prologue(k0, k1, x0, x1)?;
+    let full = |t: &Tensor| t.broadcast_to(shape.clone());
+    // Group 0, then its key injection: ks[1], ks[2] + 1.
+    for &r in &ROTATIONS[0] {
+        x[0] = x[0].add(&x[1])?;
+        x[1] = rotl(&x[1], r)?.bitxor(&x[0])?;
+    }
+    x[0] = x[0].add(&full(&ks[1])?)?;
+    x[1] = x[1]
+        .add(&full(&ks[2])?)?
+        .add(&full(&Tensor::scalar(1u32))?)?;
+    // Loop state: (i, x0, x1, ks[(g+1)%3], ks[(g+2)%3], ks[g%3]) for the next group g = 2i+1.
+    let init = [
+        Tensor::scalar(0i32),
+        x[0].clone(),
+        x[1].clone(),
+        ks[2].clone(),
+        ks[0].clone(),
+        ks[1].clone(),
+    ];
+    let out = Tensor::while_loop(
+        &init,
+        |v| v[0].lt(&Tensor::scalar(2i32)),
+        |v| {
+            let (i, mut a, mut b) = (&v[0], v[1].clone(), v[2].clone());
+            let mut sched = [v[3].clone(), v[4].clone(), v[5].clone()];
+            // Groups 2i+1 (odd rotations) and 2i+2 (even ones); group g injects g + 1.
+            let g1 = i.mul(&Tensor::scalar(2i32))?.add(&Tensor::scalar(1i32))?;
+            for (h, rot) in [&ROTATIONS[1], &ROTATIONS[0]].into_iter().enumerate() {
+                for &r in rot {
+                    a = a.add(&b)?;
+                    b = rotl(&b, r)?.bitxor(&a)?;
+                }
+                let inject = g1.add(&Tensor::scalar(h as i32 + 1))?.convert(DType::U32)?;
+                a = a.add(&full(&sched[0])?)?;
+                b = b.add(&full(&sched[1])?)?.add(&full(&inject)?)?;
+                sched.rotate_left(1);
+            }
+            let [s0, s1, s2] = sched;
+            Ok(vec![i.add(&Tensor::scalar(1i32))?, a, b, s0, s1, s2])
+        },
+    )?;
+    Ok((out[1].clone(), out[2].clone()))
+}
+
+/// [`threefry2x32`] as JAX 0.10.2 lowers it on CPU: a `while` loop of five iterations of
+/// four rounds, the key schedule and the rotation set rotating through the loop. The same
+/// bits as [`threefry2x32`]; kept as the reference form (XLA compiles it to the same
+/// program as JAX's own StableHLO for `random_bits`).
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::threefry::threefry2x32_jax_loop;
+/// let z = Tensor::scalar(0u32);
+/// let (a, _) = threefry2x32_jax_loop(&z, &z, &z, &z)?;
+/// assert_eq!(a.eval()?.to_vec::<u32>()?, vec![0x6b200159]);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn threefry2x32_jax_loop(
     k0: &Tensor,
     k1: &Tensor,
     x0: &Tensor,
@@ -130,9 +206,9 @@ fn prologue(k0: &Tensor, k1: &Tensor, x0: &Tensor, x1: &Tensor) -> Result<Prolog
 }
 
 /// [`threefry2x32`] with the 20 rounds unrolled into straight-line code: the same bits. On
-/// the XLA CPU plugin it compiles faster and runs faster (about 1.6x at 10^6 counters),
-/// but XLA then fuses the consumers of the bits differently from JAX's program, which
-/// changes the rounding of reductions over the samples.
+/// the XLA CPU plugin it compiles and runs fastest, but XLA then fuses the consumers of
+/// the bits into it, differently from JAX's program, which changes the rounding of
+/// reductions over the samples (see [`threefry2x32`]).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -237,4 +313,69 @@ pub fn iota_2x32_shape(shape: &[usize]) -> Result<(Tensor, Tensor)> {
         .shift_right_logical(&Tensor::scalar(32u64))?
         .convert(DType::U32)?;
     Ok((hi, idx.convert(DType::U32)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferrax::prelude::*;
+
+    type Form = fn(&Tensor, &Tensor, &Tensor, &Tensor) -> Result<(Tensor, Tensor)>;
+
+    fn words(seed: u32, n: usize) -> Tensor {
+        // Any spread of counters will do; a multiplicative hash covers high and low bits.
+        let v: Vec<u32> = (0..n as u32)
+            .map(|i| i.wrapping_add(seed).wrapping_mul(0x9E37_79B9))
+            .collect();
+        Tensor::from_vec(v, [n]).expect("counters")
+    }
+
+    fn run(form: Form, k: (&Tensor, &Tensor), x: (&Tensor, &Tensor)) -> Vec<Vec<u32>> {
+        let (a, b) = form(k.0, k.1, x.0, x.1).expect("trace");
+        [a, b]
+            .iter()
+            .map(|t| t.eval().and_then(|a| a.to_vec::<u32>()).expect("run"))
+            .collect()
+    }
+
+    /// The emitted form, JAX's loop form and the straight-line form agree bit for bit,
+    /// with scalar keys and with one key per counter (the lanes of `vmap`).
+    #[test]
+    fn every_form_gives_the_same_bits() {
+        let forms: [(&str, Form); 2] = [
+            ("jax_loop", threefry2x32_jax_loop),
+            ("unrolled", threefry2x32_unrolled),
+        ];
+        let (x0, x1) = (words(1, 1001), words(7, 1001));
+        let scalar = (
+            Tensor::scalar(0x1319_8a2eu32),
+            Tensor::scalar(0x0370_7344u32),
+        );
+        let lanes = (words(3, 1001), words(5, 1001));
+        for (kind, k) in [("scalar keys", &scalar), ("lane keys", &lanes)] {
+            let want = run(threefry2x32, (&k.0, &k.1), (&x0, &x1));
+            for (name, f) in forms {
+                assert_eq!(run(f, (&k.0, &k.1), (&x0, &x1)), want, "{name}, {kind}");
+            }
+        }
+    }
+
+    #[test]
+    fn known_answers() {
+        let m = Tensor::scalar(u32::MAX);
+        let (a, b) = threefry2x32(&m, &m, &m, &m).expect("trace");
+        assert_eq!(a.eval().unwrap().to_vec::<u32>().unwrap(), [0x1cb996fc]);
+        assert_eq!(b.eval().unwrap().to_vec::<u32>().unwrap(), [0xbb002be7]);
+        let k = (
+            Tensor::scalar(0x1319_8a2eu32),
+            Tensor::scalar(0x0370_7344u32),
+        );
+        let x = (
+            Tensor::scalar(0x243f_6a88u32),
+            Tensor::scalar(0x85a3_08d3u32),
+        );
+        let (a, b) = threefry2x32(&k.0, &k.1, &x.0, &x.1).expect("trace");
+        assert_eq!(a.eval().unwrap().to_vec::<u32>().unwrap(), [0xc4923a9c]);
+        assert_eq!(b.eval().unwrap().to_vec::<u32>().unwrap(), [0x483df7a0]);
+    }
 }

@@ -4,6 +4,7 @@ use crate::runtime::{element_type, Runtime};
 use crate::{pjrt_error, Error, Result};
 use ferrax_ir::{Binding, DType, Element, Literal, Shape, Tensor, TensorType};
 use ferrax_pjrt::Buffer;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
@@ -114,6 +115,27 @@ impl Array {
         self.inner.device.get().is_some()
     }
 
+    /// Waits until the device copy, if any, has been computed (`jax.block_until_ready`).
+    ///
+    /// Program results stay on the device and may still be computing when
+    /// [`jit`](crate::jit::jit) or `eval` returns; this waits for them without copying
+    /// anything to the host. Returns `self` for chaining; a host-only array is ready.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// let x = Tensor::from_vec(vec![1.0f32, 2.0], [2])?;
+    /// let y = (&x + 1.0).eval()?;
+    /// assert!(y.block_until_ready()?.is_on_device());
+    /// assert_eq!(y.to_vec::<f32>()?, vec![2.0, 3.0]);
+    /// # Ok::<(), ferrax::Error>(())
+    /// ```
+    pub fn block_until_ready(&self) -> Result<&Array> {
+        if let Some(b) = self.inner.device.get() {
+            b.await_ready().map_err(pjrt_error("block_until_ready"))?;
+        }
+        Ok(self)
+    }
+
     /// The host literal (reads the device copy if needed; the result is not kept).
     pub fn to_literal(&self) -> Result<Literal> {
         if let Some(l) = self.inner.host.get() {
@@ -146,9 +168,7 @@ impl Array {
             .device
             .get()
             .ok_or_else(|| Error::runtime("to_vec", "array holds no data"))?;
-        let w = T::DTYPE.byte_size();
-        buf.read_in_place(|b| b.chunks_exact(w).map(T::read_le).collect())
-            .map_err(pjrt_error("to_vec"))
+        buf.read_in_place(decode::<T>).map_err(pjrt_error("to_vec"))
     }
 
     /// The raw little-endian bytes.
@@ -183,6 +203,40 @@ impl Array {
     pub fn to_tensor(&self) -> Tensor {
         Tensor::parameter(self.ty.clone(), Binding::Concrete(Rc::new(self.clone())))
     }
+}
+
+/// Little-endian bytes to elements. The std number types decode through their own
+/// (inlined, vectorised) `from_le_bytes`, about as fast as a memcpy: `Element::read_le`
+/// is an out-of-line call per element from here, ~1 ns each (1.7 ms for 10^6 u32).
+fn decode<T: Element>(b: &[u8]) -> Vec<T> {
+    fn as_t<T: 'static, U: 'static>(v: Vec<U>) -> Option<Vec<T>> {
+        (Box::new(v) as Box<dyn Any>)
+            .downcast::<Vec<T>>()
+            .ok()
+            .map(|v| *v)
+    }
+    macro_rules! fast {
+        ($($u:ty),*) => {$(
+            if TypeId::of::<T>() == TypeId::of::<$u>() {
+                const W: usize = std::mem::size_of::<$u>();
+                let v: Vec<$u> = b
+                    .chunks_exact(W)
+                    .map(|c| {
+                        let mut a = [0u8; W];
+                        a.copy_from_slice(c);
+                        <$u>::from_le_bytes(a)
+                    })
+                    .collect();
+                if let Some(v) = as_t::<T, $u>(v) {
+                    return v;
+                }
+            }
+        )*};
+    }
+    fast!(f32, u32, i32, f64, u64, i64, u16, i16, u8, i8);
+    b.chunks_exact(T::DTYPE.byte_size())
+        .map(T::read_le)
+        .collect()
 }
 
 impl fmt::Debug for Array {
@@ -272,5 +326,44 @@ impl fmt::Display for Array {
             f.write_str("]")
         }
         rec(f, &dims, &elems, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decode;
+
+    #[test]
+    fn decode_matches_read_le_for_every_element_type() {
+        let bytes: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
+        fn check<T: ferrax_ir::Element + PartialEq>(b: &[u8]) {
+            let want: Vec<T> = b
+                .chunks_exact(T::DTYPE.byte_size())
+                .map(T::read_le)
+                .collect();
+            let got = decode::<T>(b);
+            assert_eq!(got.len(), want.len());
+            // Compare bits, not values (NaN != NaN).
+            let bits = |v: &[T]| {
+                let mut out = Vec::new();
+                for x in v {
+                    x.write_le(&mut out);
+                }
+                out
+            };
+            assert_eq!(bits(&got), bits(&want), "{}", T::DTYPE);
+        }
+        check::<f32>(&bytes);
+        check::<f64>(&bytes);
+        check::<u32>(&bytes);
+        check::<i32>(&bytes);
+        check::<u64>(&bytes);
+        check::<i64>(&bytes);
+        check::<u16>(&bytes);
+        check::<i16>(&bytes);
+        check::<u8>(&bytes);
+        check::<i8>(&bytes);
+        let flags = [0u8, 1, 1, 0];
+        assert_eq!(decode::<bool>(&flags), vec![false, true, true, false]);
     }
 }
