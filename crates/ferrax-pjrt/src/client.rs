@@ -70,7 +70,7 @@ pub type ArgSpec = (ElementType, Vec<i64>);
 
 pub(crate) struct ClientInner {
     plugin: Plugin,
-    raw: *mut ffi::PJRT_Client,
+    pub(crate) raw: *mut ffi::PJRT_Client,
     platform_name: String,
     platform_version: String,
     is_cpu: bool,
@@ -96,7 +96,7 @@ impl Drop for ClientInner {
 /// Cheap to clone (an `Arc`); buffers, devices and executables hold a clone, so
 /// the client lives as long as anything made from it.
 #[derive(Clone)]
-pub struct Client(Arc<ClientInner>);
+pub struct Client(pub(crate) Arc<ClientInner>);
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -159,7 +159,7 @@ impl Client {
     }
 
     #[inline]
-    fn api(&self) -> &Api {
+    pub(crate) fn api(&self) -> &Api {
         &self.0.plugin.0.api
     }
 
@@ -444,11 +444,11 @@ impl Device {
 /// A compiled program, ready to run on the client's devices
 /// (`PJRT_LoadedExecutable`).
 pub struct LoadedExecutable {
-    client: Client,
-    raw: *mut ffi::PJRT_LoadedExecutable,
-    executable: Option<Executable>,
-    num_outputs: usize,
-    signature: Option<Arc<[ArgSpec]>>,
+    pub(crate) client: Client,
+    pub(crate) raw: *mut ffi::PJRT_LoadedExecutable,
+    pub(crate) executable: Option<Executable>,
+    pub(crate) num_outputs: usize,
+    pub(crate) signature: Option<Arc<[ArgSpec]>>,
 }
 
 // SAFETY: PJRT executables may be executed concurrently from several threads.
@@ -587,8 +587,8 @@ impl LoadedExecutable {
 
 /// Compiled-program metadata (`PJRT_Executable`).
 pub struct Executable {
-    client: Client,
-    raw: *mut ffi::PJRT_Executable,
+    pub(crate) client: Client,
+    pub(crate) raw: *mut ffi::PJRT_Executable,
 }
 
 // SAFETY: read-only metadata handle of a thread-safe runtime.

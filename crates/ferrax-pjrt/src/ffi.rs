@@ -431,6 +431,42 @@ pjrt_struct! {
     }
 }
 
+/// Opaque owner of the bytes `PJRT_Executable_Serialize` returns.
+#[repr(C)]
+pub struct PJRT_SerializedExecutable {
+    _p: [u8; 0],
+}
+
+pjrt_struct! {
+    pub struct ExecutableSerializeArgs {
+        pub struct_size: usize,
+        pub extension_start: ExtPtr,
+        pub executable: *const PJRT_Executable,
+        pub serialized_bytes: *const c_char,
+        pub serialized_bytes_size: usize,
+        pub serialized_executable: *mut PJRT_SerializedExecutable,
+        pub serialized_executable_deleter: Option<unsafe extern "C" fn(*mut PJRT_SerializedExecutable)>,
+    }
+}
+
+pjrt_struct! {
+    /// The 0.81 layout plus one trailing pointer (`load_options` in later headers),
+    /// always null: a plugin accepts a struct larger than its own layout, and a newer
+    /// plugin that has the field then reads null (its default) instead of rejecting a
+    /// struct that is too small.
+    pub struct ExecutableDeserializeAndLoadArgs {
+        pub struct_size: usize,
+        pub extension_start: ExtPtr,
+        pub client: *mut PJRT_Client,
+        pub serialized_executable: *const c_char,
+        pub serialized_executable_size: usize,
+        pub loaded_executable: *mut PJRT_LoadedExecutable,
+        pub overridden_serialized_compile_options: *const c_char,
+        pub overridden_serialized_compile_options_size: usize,
+        pub load_options: *mut c_void,
+    }
+}
+
 pjrt_struct! {
     pub struct LoadedExecutableGetExecutableArgs {
         pub struct_size: usize,
@@ -615,14 +651,14 @@ pub struct PjrtApi {
     pub PJRT_Executable_GetCostAnalysis: Opaque,      // slot 46
     pub PJRT_Executable_OutputMemoryKinds: Opaque,    // slot 47
     pub PJRT_Executable_OptimizedProgram: Opaque,     // slot 48
-    pub PJRT_Executable_Serialize: Opaque,            // slot 49
+    pub PJRT_Executable_Serialize: ApiFn<ExecutableSerializeArgs>, // slot 49
     pub PJRT_LoadedExecutable_Destroy: ApiFn<LoadedExecutableDestroyArgs>, // slot 50
     pub PJRT_LoadedExecutable_GetExecutable: ApiFn<LoadedExecutableGetExecutableArgs>, // slot 51
     pub PJRT_LoadedExecutable_AddressableDevices: Opaque, // slot 52
     pub PJRT_LoadedExecutable_Delete: Opaque,         // slot 53
     pub PJRT_LoadedExecutable_IsDeleted: Opaque,      // slot 54
     pub PJRT_LoadedExecutable_Execute: ApiFn<LoadedExecutableExecuteArgs>, // slot 55
-    pub PJRT_Executable_DeserializeAndLoad: Opaque,   // slot 56
+    pub PJRT_Executable_DeserializeAndLoad: ApiFn<ExecutableDeserializeAndLoadArgs>, // slot 56
     pub PJRT_LoadedExecutable_Fingerprint: Opaque,    // slot 57
     pub PJRT_Buffer_Destroy: ApiFn<BufferDestroyArgs>, // slot 58
     pub PJRT_Buffer_ElementType: ApiFn<BufferElementTypeArgs>, // slot 59
@@ -761,6 +797,12 @@ const _: () = {
     assert!(BufferIsOnCpuArgs::STRUCT_SIZE == 25);
     assert!(BufferReadyEventArgs::STRUCT_SIZE == 32);
     assert!(BufferUnsafePointerArgs::STRUCT_SIZE == 32);
+    assert!(ExecutableSerializeArgs::STRUCT_SIZE == 56);
+    // 64 in the 0.81 header (ends at the compile-options size), plus `load_options`.
+    assert!(offset_of!(ExecutableDeserializeAndLoadArgs, load_options) == 64);
+    assert!(ExecutableDeserializeAndLoadArgs::STRUCT_SIZE == 72);
+    assert!(offset_of!(PjrtApi, PJRT_Executable_Serialize) == FIRST_SLOT_OFFSET + 49 * 8);
+    assert!(offset_of!(PjrtApi, PJRT_Executable_DeserializeAndLoad) == FIRST_SLOT_OFFSET + 56 * 8);
     assert!(offset_of!(NamedValue, value) == 40);
     assert!(offset_of!(ClientBufferFromHostBufferArgs, host_buffer_semantics) == 72);
 };

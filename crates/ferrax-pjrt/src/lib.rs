@@ -60,6 +60,7 @@
 
 mod client;
 mod error;
+pub mod exe_cache;
 mod ffi;
 mod plugin;
 pub mod provision;
@@ -70,6 +71,7 @@ pub use client::{
     COMPILE_OPTIONS,
 };
 pub use error::{ErrorCode, PjrtError, Result};
+pub use exe_cache::{CacheOutcome, ExeCache};
 pub use plugin::{AttrValue, Plugin};
 pub use provision::{ensure_cpu_plugin, locate_plugin, verify_sha256, Platform};
 pub use types::{checked_byte_len, ElementType};

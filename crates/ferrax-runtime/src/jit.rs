@@ -11,34 +11,38 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::Arc;
 
-/// The arguments of a jitted call: one `&Array`, or a reference to a slice or array of
-/// `&Array` (`&[&x, &y]`).
+/// The arguments of a jitted call: one `&Array`, or a reference to a slice, vector or
+/// array of `&Array` (`&[&x, &y]`).
 pub trait Args {
+    /// The arrays, in order, without copying the list.
+    fn slice(&self) -> &[&Array];
     /// The arrays, in order.
-    fn arrays(&self) -> Vec<&Array>;
+    fn arrays(&self) -> Vec<&Array> {
+        self.slice().to_vec()
+    }
 }
 
 impl Args for &Array {
-    fn arrays(&self) -> Vec<&Array> {
-        vec![*self]
+    fn slice(&self) -> &[&Array] {
+        std::slice::from_ref(self)
     }
 }
 
 impl Args for &[&Array] {
-    fn arrays(&self) -> Vec<&Array> {
-        self.to_vec()
+    fn slice(&self) -> &[&Array] {
+        self
     }
 }
 
 impl Args for &Vec<&Array> {
-    fn arrays(&self) -> Vec<&Array> {
-        self.to_vec()
+    fn slice(&self) -> &[&Array] {
+        self.as_slice()
     }
 }
 
 impl<const N: usize> Args for &[&Array; N] {
-    fn arrays(&self) -> Vec<&Array> {
-        self.to_vec()
+    fn slice(&self) -> &[&Array] {
+        &self[..]
     }
 }
 
@@ -209,8 +213,7 @@ where
 {
     /// Runs the function on concrete arrays.
     pub fn call(&mut self, args: impl Args) -> Result<<F::Out as Outputs>::Concrete> {
-        let args = args.arrays();
-        let args = &args[..];
+        let args = args.slice();
         if let Some(n) = self.f.arity() {
             if n != args.len() {
                 return Err(Error::runtime(
@@ -259,8 +262,7 @@ where
 
     /// The StableHLO text compiled for these arguments' types (traces and compiles if needed).
     pub fn lower(&mut self, args: impl Args) -> Result<String> {
-        let args = args.arrays();
-        let args = &args[..];
+        let args = args.slice();
         let rt = Runtime::default_runtime()?;
         Ok(self.trace_and_compile(&rt, args)?.compiled.text.clone())
     }
