@@ -111,6 +111,22 @@ impl RngStream {
         RngStream::from_key(self.tag.clone(), &key)
     }
 
+    /// A new stream from `split(next_key(), shape)` (`stream.split((2, 3))`: batch shape
+    /// `shape`).
+    pub fn split_shape(&mut self, shape: &[usize]) -> Result<RngStream> {
+        let key = random::split_shape(&self.next_key()?, shape)?;
+        RngStream::from_key(self.tag.clone(), &key)
+    }
+
+    /// A copy of this stream's key with a zero count, as Flax's `Rngs(stream=old_stream)`
+    /// makes it (what `Rngs::split`/`broadcast` give streams they leave alone).
+    pub fn restarted(&self) -> Result<RngStream> {
+        match self.key.raw() {
+            VarValue::Array(a) => Ok(RngStream::from_key_array(self.tag.clone(), a.clone())),
+            VarValue::Tensor(_) => RngStream::from_key(self.tag.clone(), &self.key()?),
+        }
+    }
+
     /// A new stream from the next key (`fork`).
     pub fn fork(&mut self) -> Result<RngStream> {
         let key = self.next_key()?;
@@ -254,6 +270,73 @@ impl Rngs {
         Ok(Rngs { streams })
     }
 
+    /// New `Rngs` whose every stream is split to batch shape `shape` (`rngs.split((2, 5))`).
+    pub fn split_shape(&mut self, shape: &[usize]) -> Result<Rngs> {
+        let streams = self
+            .streams
+            .iter_mut()
+            .map(|s| s.split_shape(shape))
+            .collect::<Result<_>>()?;
+        Ok(Rngs { streams })
+    }
+
+    /// `rngs.split({filter: shape_or_none, ...})`: each stream takes the first rule whose
+    /// filter selects it (filters see the stream's tag, as Flax's `WithTag`; `Filter::All`
+    /// is `...`) and is split to that batch shape; a `None` rule or no matching rule keeps
+    /// the stream's key. As in Flax, every stream of the result starts at count 0.
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::{Filter, Rngs};
+    /// let mut rngs = Rngs::new().with("params", 1).with("dropout", 2).with("noise", 3);
+    /// let new = rngs.split_by(&[
+    ///     (Filter::Tag("params".into()), Some(vec![5])),
+    ///     (Filter::Tag("dropout".into()), None),
+    ///     (Filter::All, Some(vec![2, 5])),
+    /// ])?;
+    /// let shapes: Vec<Vec<usize>> =
+    ///     new.streams().iter().map(|s| s.key().map(|k| k.shape().to_vec())).collect::<ferrax::Result<_>>()?;
+    /// assert_eq!(shapes, vec![vec![5], vec![], vec![2, 5]]);
+    /// # Ok::<(), ferrax::Error>(())
+    /// ```
+    pub fn split_by(&mut self, rules: &[(crate::Filter, Option<Vec<usize>>)]) -> Result<Rngs> {
+        self.per_stream(rules, |s, shape| s.split_shape(shape))
+    }
+
+    /// New `Rngs` whose every stream's next key is broadcast to batch shape `shape`
+    /// (`rngs.broadcast(k)`): all elements hold the same key.
+    pub fn broadcast(&mut self, shape: &[usize]) -> Result<Rngs> {
+        let streams = self
+            .streams
+            .iter_mut()
+            .map(|s| s.broadcast(shape))
+            .collect::<Result<_>>()?;
+        Ok(Rngs { streams })
+    }
+
+    /// `rngs.broadcast({filter: shape_or_none, ...})`, with the rules of [`Rngs::split_by`].
+    pub fn broadcast_by(&mut self, rules: &[(crate::Filter, Option<Vec<usize>>)]) -> Result<Rngs> {
+        self.per_stream(rules, |s, shape| s.broadcast(shape))
+    }
+
+    fn per_stream(
+        &mut self,
+        rules: &[(crate::Filter, Option<Vec<usize>>)],
+        mut op: impl FnMut(&mut RngStream, &[usize]) -> Result<RngStream>,
+    ) -> Result<Rngs> {
+        let mut streams = Vec::with_capacity(self.streams.len());
+        for s in &mut self.streams {
+            let rule = rules
+                .iter()
+                .find(|(f, _)| f.matches_var("", "RngStream", Some(s.tag.as_str())));
+            streams.push(match rule {
+                Some((_, Some(shape))) => op(s, shape)?,
+                _ => s.restarted()?,
+            });
+        }
+        Ok(Rngs { streams })
+    }
+
     /// New `Rngs` whose every stream is split into `k` (`rngs.split(k)`).
     pub fn split(&mut self, k: usize) -> Result<Rngs> {
         let streams = self
@@ -370,3 +453,293 @@ pub fn reseed<M: Module + ?Sized>(
     }
     crate::materialize(m)
 }
+
+// ---------------------------------------------------------------------------------------
+// Sampling methods: `rngs.params.normal(shape)` / `rngs.normal(shape)` as in Flax, where each
+// method draws one key (`next_key`, i.e. `fold_in(key, count)`, `count += 1`) and calls the
+// `jax.random` function of the same name with it.
+// ---------------------------------------------------------------------------------------
+
+use ferrax_random::{
+    BernoulliOpts, CategoricalOpts, ChoiceOpts, GumbelOpts, MultivariateNormalOpts, Param,
+    PermutationOpts, SampleOpts, UniformOpts,
+};
+
+macro_rules! random_methods {
+    ($ty:ty, $src:literal) => {
+        /// Sampling with a drawn key: each method is the `jax.random` function of the same
+        /// name (see `ferrax_random`, same arguments less the key), called with
+        #[doc = concat!($src, ".")]
+        impl $ty {
+            /// Initialises a weight with `init` and the next key (Flax's keyless
+            /// initialiser methods, `rngs.lecun_normal()(shape)`).
+            pub fn init(
+                &mut self,
+                init: &crate::init::Initializer,
+                shape: &[usize],
+                dtype: DType,
+            ) -> Result<Tensor> {
+                init(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.bits`.
+            pub fn bits(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::bits(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.uniform`.
+            pub fn uniform(&mut self, shape: &[usize], opts: UniformOpts) -> Result<Tensor> {
+                random::uniform(&self.next_key()?, shape, opts)
+            }
+            /// `jax.random.randint`.
+            pub fn randint(
+                &mut self,
+                shape: &[usize],
+                minval: impl Into<Param>,
+                maxval: impl Into<Param>,
+                dtype: Option<DType>,
+            ) -> Result<Tensor> {
+                random::randint(&self.next_key()?, shape, minval, maxval, dtype)
+            }
+            /// `jax.random.permutation`.
+            pub fn permutation(
+                &mut self,
+                x: impl Into<Param>,
+                opts: PermutationOpts,
+            ) -> Result<Tensor> {
+                random::permutation(&self.next_key()?, x, opts)
+            }
+            /// `jax.random.choice`.
+            pub fn choice(
+                &mut self,
+                a: impl Into<Param>,
+                shape: &[usize],
+                opts: ChoiceOpts,
+            ) -> Result<Tensor> {
+                random::choice(&self.next_key()?, a, shape, opts)
+            }
+            /// `jax.random.normal`.
+            pub fn normal(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::normal(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.multivariate_normal`.
+            pub fn multivariate_normal(
+                &mut self,
+                mean: &Tensor,
+                cov: &Tensor,
+                opts: MultivariateNormalOpts,
+            ) -> Result<Tensor> {
+                random::multivariate_normal(&self.next_key()?, mean, cov, opts)
+            }
+            /// `jax.random.truncated_normal`.
+            pub fn truncated_normal(
+                &mut self,
+                lower: impl Into<Param>,
+                upper: impl Into<Param>,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::truncated_normal(&self.next_key()?, lower, upper, opts)
+            }
+            /// `jax.random.bernoulli`.
+            pub fn bernoulli(
+                &mut self,
+                p: impl Into<Param>,
+                opts: BernoulliOpts,
+            ) -> Result<Tensor> {
+                random::bernoulli(&self.next_key()?, p, opts)
+            }
+            /// `jax.random.beta`.
+            pub fn beta(
+                &mut self,
+                a: impl Into<Param>,
+                b: impl Into<Param>,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::beta(&self.next_key()?, a, b, opts)
+            }
+            /// `jax.random.cauchy`.
+            pub fn cauchy(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::cauchy(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.dirichlet`.
+            pub fn dirichlet(&mut self, alpha: &Tensor, opts: SampleOpts) -> Result<Tensor> {
+                random::dirichlet(&self.next_key()?, alpha, opts)
+            }
+            /// `jax.random.exponential`.
+            pub fn exponential(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::exponential(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.gamma`.
+            pub fn gamma(&mut self, a: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::gamma(&self.next_key()?, a, opts)
+            }
+            /// `jax.random.loggamma`.
+            pub fn loggamma(&mut self, a: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::loggamma(&self.next_key()?, a, opts)
+            }
+            /// `jax.random.poisson`.
+            pub fn poisson(&mut self, lam: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::poisson(&self.next_key()?, lam, opts)
+            }
+            /// `jax.random.gumbel`.
+            pub fn gumbel(&mut self, shape: &[usize], opts: GumbelOpts) -> Result<Tensor> {
+                random::gumbel(&self.next_key()?, shape, opts)
+            }
+            /// `jax.random.categorical`.
+            pub fn categorical(
+                &mut self,
+                logits: &Tensor,
+                opts: CategoricalOpts,
+            ) -> Result<Tensor> {
+                random::categorical(&self.next_key()?, logits, opts)
+            }
+            /// `jax.random.laplace`.
+            pub fn laplace(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::laplace(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.logistic`.
+            pub fn logistic(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::logistic(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.pareto`.
+            pub fn pareto(&mut self, b: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::pareto(&self.next_key()?, b, opts)
+            }
+            /// `jax.random.t`.
+            pub fn t(&mut self, df: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::t(&self.next_key()?, df, opts)
+            }
+            /// `jax.random.chisquare`.
+            pub fn chisquare(&mut self, df: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::chisquare(&self.next_key()?, df, opts)
+            }
+            /// `jax.random.f`.
+            pub fn f(
+                &mut self,
+                dfnum: impl Into<Param>,
+                dfden: impl Into<Param>,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::f(&self.next_key()?, dfnum, dfden, opts)
+            }
+            /// `jax.random.rademacher`.
+            pub fn rademacher(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::rademacher(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.maxwell`.
+            pub fn maxwell(&mut self, shape: &[usize], dtype: Option<DType>) -> Result<Tensor> {
+                random::maxwell(&self.next_key()?, shape, dtype)
+            }
+            /// `jax.random.double_sided_maxwell`.
+            pub fn double_sided_maxwell(
+                &mut self,
+                loc: impl Into<Param>,
+                scale: impl Into<Param>,
+                shape: &[usize],
+                dtype: Option<DType>,
+            ) -> Result<Tensor> {
+                random::double_sided_maxwell(&self.next_key()?, loc, scale, shape, dtype)
+            }
+            /// `jax.random.weibull_min`.
+            pub fn weibull_min(
+                &mut self,
+                scale: impl Into<Param>,
+                concentration: impl Into<Param>,
+                shape: &[usize],
+                dtype: Option<DType>,
+            ) -> Result<Tensor> {
+                random::weibull_min(&self.next_key()?, scale, concentration, shape, dtype)
+            }
+            /// `jax.random.orthogonal`.
+            pub fn orthogonal(
+                &mut self,
+                n: usize,
+                shape: &[usize],
+                dtype: Option<DType>,
+                m: Option<usize>,
+            ) -> Result<Tensor> {
+                random::orthogonal(&self.next_key()?, n, shape, dtype, m)
+            }
+            /// `jax.random.generalized_normal`.
+            pub fn generalized_normal(
+                &mut self,
+                p: impl Into<Param>,
+                shape: &[usize],
+                dtype: Option<DType>,
+            ) -> Result<Tensor> {
+                random::generalized_normal(&self.next_key()?, p, shape, dtype)
+            }
+            /// `jax.random.ball`.
+            pub fn ball(
+                &mut self,
+                d: usize,
+                p: impl Into<Param>,
+                shape: &[usize],
+                dtype: Option<DType>,
+            ) -> Result<Tensor> {
+                random::ball(&self.next_key()?, d, p, shape, dtype)
+            }
+            /// `jax.random.rayleigh`.
+            pub fn rayleigh(
+                &mut self,
+                scale: impl Into<Param>,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::rayleigh(&self.next_key()?, scale, opts)
+            }
+            /// `jax.random.wald`.
+            pub fn wald(&mut self, mean: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::wald(&self.next_key()?, mean, opts)
+            }
+            /// `jax.random.geometric`.
+            pub fn geometric(&mut self, p: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
+                random::geometric(&self.next_key()?, p, opts)
+            }
+            /// `jax.random.triangular`.
+            pub fn triangular(
+                &mut self,
+                left: impl Into<Param>,
+                mode: impl Into<Param>,
+                right: impl Into<Param>,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::triangular(&self.next_key()?, left, mode, right, opts)
+            }
+            /// `jax.random.lognormal`.
+            pub fn lognormal(
+                &mut self,
+                sigma: impl Into<Param>,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::lognormal(&self.next_key()?, sigma, opts)
+            }
+            /// `jax.random.binomial`.
+            pub fn binomial(
+                &mut self,
+                n: impl Into<Param>,
+                p: impl Into<Param>,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::binomial(&self.next_key()?, n, p, opts)
+            }
+            /// `jax.random.multinomial`.
+            pub fn multinomial(
+                &mut self,
+                n: impl Into<Param>,
+                p: &Tensor,
+                opts: SampleOpts,
+            ) -> Result<Tensor> {
+                random::multinomial(&self.next_key()?, n, p, opts)
+            }
+        }
+    };
+}
+
+random_methods!(
+    RngStream,
+    "the stream's next key (Flax's `rngs.params.normal((2, 3))` is \
+     `rngs.stream(\"params\")?.normal(&[2, 3], None)`)"
+);
+random_methods!(
+    Rngs,
+    "a key of the `default` stream (Flax's `rngs.normal((2, 3))` is \
+     `rngs.normal(&[2, 3], None)`; an error if there is no `default` stream)"
+);
