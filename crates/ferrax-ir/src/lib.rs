@@ -10,6 +10,8 @@
 
 #![warn(missing_docs)]
 
+mod batch_trace;
+pub mod batching;
 pub mod dot;
 mod dtype;
 mod error;
@@ -20,11 +22,14 @@ mod literal;
 mod op;
 pub mod passes;
 pub mod rules;
+mod scan;
 pub mod scope;
 mod shape;
 mod tensor_ops;
 pub mod trace;
+mod vmap;
 
+pub use batch_trace::vmap_with;
 pub use dtype::{DType, Element};
 pub use error::{Error, ErrorKind, Result};
 pub use graph::{Graph, Node, NodeId, Operand, Value};
@@ -33,6 +38,8 @@ pub use op::{
     BinaryOp, CompareDir, ConvAttrs, ConvDims, DotDims, GatherDims, Op, Region, ScatterDims,
     UnaryOp, WindowAttrs,
 };
+pub use scan::ScanOpts;
 pub use shape::{Shape, TensorType};
 pub use tensor_ops::{inline, Branch, ReduceKind};
 pub use trace::{Binding, Tensor, Trace};
+pub use vmap::{vmap, Vmap};

@@ -5,15 +5,33 @@ use crate::{Module, VarPath, VarValue};
 use ferrax_ir::{Error, Result};
 use ferrax_runtime::Array;
 
-/// Selects variables: by kind name, by path prefix, or combinations.
+/// Selects variables: by kind name, by RNG stream name (tag), by path, or combinations
+/// (`nnx.filterlib`). A string converts to [`Filter::Tag`], as a string filter does in
+/// Flax (`only='params'` selects the `params` stream's key and count).
+///
+/// ```
+/// use ferrax_nn::Filter;
+/// let f = Filter::from("params");
+/// assert!(f.matches_var("rngs.params.key", "RngKey", Some("params")));
+/// assert!(!f.matches_var("rngs.dropout.key", "RngKey", Some("dropout")));
+/// let g = Filter::Any(vec![Filter::Kind("Param"), Filter::PathContains("dropout".into())]);
+/// assert!(g.matches("layer.kernel", "Param"));
+/// assert!(g.matches("dropout.rngs.key", "RngKey"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Filter {
-    /// Every variable.
+    /// Every variable (Flax's `...` / `True`).
     All,
+    /// No variable (Flax's `None` / `False`).
+    Nothing,
     /// Variables of this kind (`"Param"`, `"BatchStat"`, `"RngKey"`, `"RngCount"`, or a user kind).
     Kind(&'static str),
+    /// Variables carrying this tag: the RNG stream name of `RngKey`/`RngCount` (`nnx.WithTag`).
+    Tag(String),
     /// Variables whose dotted path starts with this prefix (whole components).
     PathPrefix(String),
+    /// Variables whose path has this component (`nnx.PathContains`).
+    PathContains(String),
     /// Any of these.
     Any(Vec<Filter>),
     /// All of these.
@@ -23,18 +41,39 @@ pub enum Filter {
 }
 
 impl Filter {
-    /// True if the variable at `path` of kind `kind` is selected.
+    /// True if the untagged variable at `path` of kind `kind` is selected.
     pub fn matches(&self, path: &str, kind: &str) -> bool {
+        self.matches_var(path, kind, None)
+    }
+
+    /// True if the variable at `path` of kind `kind` with tag `tag` is selected.
+    pub fn matches_var(&self, path: &str, kind: &str, tag: Option<&str>) -> bool {
         match self {
             Filter::All => true,
+            Filter::Nothing => false,
             Filter::Kind(k) => *k == kind,
+            Filter::Tag(t) => tag == Some(t.as_str()),
             Filter::PathPrefix(p) => {
                 path == p || (path.starts_with(p.as_str()) && path[p.len()..].starts_with('.'))
             }
-            Filter::Any(fs) => fs.iter().any(|f| f.matches(path, kind)),
-            Filter::And(fs) => fs.iter().all(|f| f.matches(path, kind)),
-            Filter::Not(f) => !f.matches(path, kind),
+            Filter::PathContains(c) => path.split('.').any(|part| part == c),
+            Filter::Any(fs) => fs.iter().any(|f| f.matches_var(path, kind, tag)),
+            Filter::And(fs) => fs.iter().all(|f| f.matches_var(path, kind, tag)),
+            Filter::Not(f) => !f.matches_var(path, kind, tag),
         }
+    }
+}
+
+impl From<&str> for Filter {
+    /// A string filter selects a tag (stream name), as in Flax.
+    fn from(tag: &str) -> Filter {
+        Filter::Tag(tag.to_string())
+    }
+}
+
+impl From<String> for Filter {
+    fn from(tag: String) -> Filter {
+        Filter::Tag(tag)
     }
 }
 
@@ -45,6 +84,8 @@ pub struct StateEntry {
     pub path: String,
     /// Kind name (`Param`).
     pub kind: &'static str,
+    /// The variable's tag (the RNG stream name for RNG variables).
+    pub tag: Option<String>,
     /// The value.
     pub value: Array,
 }
@@ -86,20 +127,30 @@ impl State {
             if let Some(t) = t {
                 pending.push((entries.len(), t));
             }
-            entries.push((p.to_string(), v.kind_name(), value));
+            entries.push((
+                p.to_string(),
+                v.kind_name(),
+                v.tag().map(str::to_owned),
+                value,
+            ));
         });
         if !pending.is_empty() {
             let ts: Vec<_> = pending.iter().map(|(_, t)| t.clone()).collect();
             let arrays = ferrax_runtime::eval_many(&ts)?;
             for ((i, _), a) in pending.into_iter().zip(arrays) {
-                entries[i].2 = Some(a);
+                entries[i].3 = Some(a);
             }
         }
         Ok(State {
             entries: entries
                 .into_iter()
-                .filter_map(|(path, kind, value)| {
-                    value.map(|value| StateEntry { path, kind, value })
+                .filter_map(|(path, kind, tag, value)| {
+                    value.map(|value| StateEntry {
+                        path,
+                        kind,
+                        tag,
+                        value,
+                    })
                 })
                 .collect(),
         })
@@ -124,7 +175,7 @@ impl State {
             .entries
             .iter()
             .cloned()
-            .partition(|e| filter.matches(&e.path, e.kind));
+            .partition(|e| filter.matches_var(&e.path, e.kind, e.tag.as_deref()));
         (State { entries: a }, State { entries: b })
     }
 

@@ -49,6 +49,24 @@
 //! # Ok::<(), ferrax::Error>(())
 //! ```
 //!
+//! `vmap` maps a function over a batch dimension of its arguments (`None`: shared by all
+//! examples); it works eagerly, inside `jit` and nested. Mapping over a key array gives the
+//! function single keys, with JAX's random numbers:
+//!
+//! ```
+//! use ferrax::prelude::*;
+//! use ferrax::random;
+//! let keys = random::split(&random::key(0), 4)?;
+//! let mut f = ferrax::vmap(
+//!     |k: &[Tensor]| Ok(vec![random::normal(&random::wrap_key_data(&k[0])?, &[3], None)?]),
+//!     &[Some(0)],
+//!     &[Some(0)],
+//! );
+//! let x = f.call(&[random::key_data(&keys)])?;
+//! assert_eq!(x[0].eval()?.shape(), &[4, 3]); // jax.vmap(lambda k: normal(k, (3,)))(keys)
+//! # Ok::<(), ferrax::Error>(())
+//! ```
+//!
 //! Crates: `ferrax-ir` (dtypes, shapes, ops, graph, tracing, passes), `ferrax-stablehlo`
 //! (lowering), `ferrax-pjrt` (PJRT bindings and plugin provisioning). This crate re-exports
 //! what users need: [`Array`], [`Eval`], [`jit()`] and the [`Runtime`] come from `ferrax-runtime`.
@@ -58,8 +76,9 @@
 pub use ferrax_ir as ir;
 pub use ferrax_ir::{
     scope, BinaryOp, CompareDir, ConvAttrs, ConvDims, DType, DotDims, GatherDims, Graph, Literal,
-    Op, ReduceKind, ScatterDims, Shape, Tensor, TensorType, UnaryOp, WindowAttrs,
+    Op, ReduceKind, ScanOpts, ScatterDims, Shape, Tensor, TensorType, UnaryOp, WindowAttrs,
 };
+pub use ferrax_ir::{vmap, Vmap};
 pub use ferrax_macros::Module;
 pub use ferrax_nn::Module;
 pub use ferrax_pjrt as pjrt;
@@ -77,8 +96,9 @@ pub mod nn {
 }
 
 /// Something [`jit()`] accepts: a function of tensors (`|x: &Tensor, y: &Tensor| ...`, or
-/// `|xs: &[Tensor]| ...`) or a function of a module and tensors
-/// (`|m: &mut Mlp, x: &Tensor| ...`). `K` is an inference marker.
+/// `|xs: &[Tensor]| ...`), a function of a module and tensors that may update its state
+/// (`|m: &mut Mlp, x: &Tensor| ...`), or one that only reads it (`|m: &Mlp, x: &Tensor| ...`,
+/// for `Mlp: Clone`). `K` is an inference marker.
 pub trait IntoJit<K> {
     /// The jitted function.
     type Jitted;
@@ -90,6 +110,8 @@ pub trait IntoJit<K> {
 pub struct TensorFn<K>(std::marker::PhantomData<K>);
 /// Marker of module functions for [`IntoJit`].
 pub struct ModuleFn<M, K>(std::marker::PhantomData<(M, K)>);
+/// Marker of functions of a shared module for [`IntoJit`].
+pub struct ModuleRefFn<M, K>(std::marker::PhantomData<(M, K)>);
 
 impl<F, K> IntoJit<TensorFn<K>> for F
 where
@@ -109,6 +131,17 @@ where
     type Jitted = ferrax_nn::ModuleJit<M, F, K>;
     fn into_jit(self) -> Self::Jitted {
         ferrax_nn::jit(self)
+    }
+}
+
+impl<F, M, K> IntoJit<ModuleRefFn<M, K>> for F
+where
+    M: ferrax_nn::Module + Clone,
+    F: ferrax_nn::ModuleRefFn<M, K>,
+{
+    type Jitted = ferrax_nn::ModuleRefJit<M, F, K>;
+    fn into_jit(self) -> Self::Jitted {
+        ferrax_nn::jit_ref(self)
     }
 }
 
@@ -139,6 +172,23 @@ where
 /// assert_eq!(y.to_string(), "[[-0.15895452 -1.1049775 1.2165147 0.62828314 0.571608]]");
 /// # Ok::<(), ferrax::Error>(())
 /// ```
+///
+/// A function of `&M` only reads the module: nothing is written back, and the call takes
+/// `&model` (the module type must be `Clone`; tracing runs on a clone):
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax::nn::{self, Linear, Rngs};
+/// #[derive(Module, Clone)]
+/// struct Mlp { layer1: Linear, layer2: Linear }
+/// let mut rngs = Rngs::new().with("params", 0);
+/// let mut model = Mlp { layer1: Linear::new(2, 10, &mut rngs)?, layer2: Linear::new(10, 5, &mut rngs)? };
+/// nn::materialize(&mut model)?;
+/// let mut eval = ferrax::jit(|m: &Mlp, x: &Tensor| m.layer2.forward(&nn::relu(&m.layer1.forward(x)?)?));
+/// let y: Array = eval.call(&model, &Array::ones([1, 2], DType::F32))?;
+/// assert_eq!(y.to_string(), "[[-0.15895452 -1.1049775 1.2165147 0.62828314 0.571608]]");
+/// # Ok::<(), ferrax::Error>(())
+/// ```
 pub fn jit<F, K>(f: F) -> F::Jitted
 where
     F: IntoJit<K>,
@@ -148,5 +198,5 @@ where
 
 /// The usual imports: `use ferrax::prelude::*;`.
 pub mod prelude {
-    pub use crate::{jit, Array, DType, Eval, Module, Shape, Tensor, TensorType};
+    pub use crate::{jit, Array, DType, Eval, Module, ScanOpts, Shape, Tensor, TensorType};
 }
