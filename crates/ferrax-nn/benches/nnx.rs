@@ -9,38 +9,14 @@
 //! - `nnx/jit_mlp_784_512_512_10_b128`: a jitted call of a 784-512-512-10 MLP at batch 128.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferrax::nn::{self, Linear, Rngs};
+use ferrax::nn::Rngs;
 use ferrax::prelude::*;
 use ferrax::Runtime;
 use std::hint::black_box;
 
-#[derive(Module, Clone)]
-struct Mlp {
-    layers: Vec<Linear>,
-}
-
-impl Mlp {
-    fn new(sizes: &[usize], rngs: &mut Rngs) -> ferrax::Result<Mlp> {
-        let layers = sizes
-            .windows(2)
-            .map(|w| Linear::new(w[0], w[1], rngs))
-            .collect::<ferrax::Result<_>>()?;
-        let mut m = Mlp { layers };
-        nn::materialize(&mut m)?;
-        Ok(m)
-    }
-    fn forward(&self, x: &Tensor) -> ferrax::Result<Tensor> {
-        let n = self.layers.len();
-        let mut h = x.clone();
-        for (i, l) in self.layers.iter().enumerate() {
-            h = l.forward(&h)?;
-            if i + 1 < n {
-                h = nn::relu(&h)?;
-            }
-        }
-        Ok(h)
-    }
-}
+#[path = "common/mlp.rs"]
+mod mlp;
+use mlp::Mlp;
 
 fn bench(c: &mut Criterion) {
     let rt = Runtime::default_runtime().expect("runtime");

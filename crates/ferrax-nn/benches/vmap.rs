@@ -6,37 +6,13 @@
 //! `cargo bench -p ferrax-nn --bench vmap`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ferrax::nn::{self, Linear, Rngs, StateAxes};
+use ferrax::nn::{self, Rngs, StateAxes};
 use ferrax::prelude::*;
 use std::hint::black_box;
 
-#[derive(Module)]
-struct Mlp {
-    layers: Vec<Linear>,
-}
-
-impl Mlp {
-    fn new(sizes: &[usize], rngs: &mut Rngs) -> ferrax::Result<Mlp> {
-        let layers = sizes
-            .windows(2)
-            .map(|w| Linear::new(w[0], w[1], rngs))
-            .collect::<ferrax::Result<_>>()?;
-        let mut m = Mlp { layers };
-        nn::materialize(&mut m)?;
-        Ok(m)
-    }
-    fn forward(&self, x: &Tensor) -> ferrax::Result<Tensor> {
-        let n = self.layers.len();
-        let mut h = x.clone();
-        for (i, l) in self.layers.iter().enumerate() {
-            h = l.forward(&h)?;
-            if i + 1 < n {
-                h = nn::relu(&h)?;
-            }
-        }
-        Ok(h)
-    }
-}
+#[path = "common/mlp.rs"]
+mod mlp;
+use mlp::Mlp;
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("vmap");

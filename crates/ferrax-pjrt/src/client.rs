@@ -256,9 +256,20 @@ impl Client {
                 "PJRT_Client_Compile returned no executable".into(),
             ));
         }
+        self.wrap_loaded(a.executable, sig)
+    }
+
+    /// Takes ownership of a loaded executable the plugin returned (non-null) and reads the
+    /// executable behind it and its output count.
+    pub(crate) fn wrap_loaded(
+        &self,
+        raw: *mut ffi::PJRT_LoadedExecutable,
+        sig: Option<Vec<ArgSpec>>,
+    ) -> Result<LoadedExecutable> {
+        let api = self.api();
         let mut exe = LoadedExecutable {
             client: self.clone(),
-            raw: a.executable,
+            raw,
             executable: None,
             num_outputs: 0,
             signature: sig.map(Arc::from),

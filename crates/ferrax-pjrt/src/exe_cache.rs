@@ -48,12 +48,11 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
-use crate::client::{ArgSpec, Client, Executable, LoadedExecutable, COMPILE_OPTIONS};
+use crate::client::{ArgSpec, Client, LoadedExecutable, COMPILE_OPTIONS};
 use crate::error::{PjrtError, Result};
 use crate::ffi;
 use crate::plugin::pjrt_call;
@@ -494,28 +493,7 @@ impl Client {
                 "PJRT_Executable_DeserializeAndLoad returned no executable".into(),
             ));
         }
-        let mut exe = LoadedExecutable {
-            client: self.clone(),
-            raw: a.loaded_executable,
-            executable: None,
-            num_outputs: 0,
-            signature: signature.map(Arc::from),
-        };
-        let mut g = ffi::LoadedExecutableGetExecutableArgs::new();
-        g.loaded_executable = exe.raw;
-        pjrt_call!(api, PJRT_LoadedExecutable_GetExecutable, &mut g)?;
-        if g.executable.is_null() {
-            return Err(PjrtError::Unexpected(
-                "PJRT_LoadedExecutable_GetExecutable returned no executable".into(),
-            ));
-        }
-        let executable = Executable {
-            client: self.clone(),
-            raw: g.executable,
-        };
-        exe.num_outputs = executable.num_outputs()?;
-        exe.executable = Some(executable);
-        Ok(exe)
+        self.wrap_loaded(a.loaded_executable, signature)
     }
 }
 
