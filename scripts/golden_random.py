@@ -22,8 +22,6 @@ bits, uniform, normal, ...). Each line is one call of a jax.random function:
 
 Nothing here is typed by hand: every expected value comes from running JAX.
 """
-import hashlib
-import json
 import os
 import sys
 
@@ -34,6 +32,7 @@ REQUIRED = "0.10.2"
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax import random as R  # noqa: E402
+from golden_fixtures import Writer, set_mode  # noqa: E402
 
 if jax.__version__ != REQUIRED:
     sys.exit(f"golden_random.py needs jax=={REQUIRED} (found {jax.__version__}); "
@@ -41,88 +40,12 @@ if jax.__version__ != REQUIRED:
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden",
                        "random")
-HEAD = 8
 
 SEEDS_32 = [0, 1, 42, -1, 2**31 + 5]
 SEEDS_64 = [0, -1, 2**40 + 3]
 
 SHAPES = [(), (0,), (1,), (3,), (5,), (2, 3), (7, 3)]
 SHAPES_SHORT = [(), (5,), (2, 3), (7, 3)]
-
-
-def set_mode(x64, partitionable):
-    jax.config.update("jax_enable_x64", x64)
-    jax.config.update("jax_threefry_partitionable", partitionable)
-
-
-def dtype_name(d):
-    return np.dtype(d).name
-
-
-def encode_array(a):
-    a = np.asarray(a)
-    return {"dtype": dtype_name(a.dtype), "shape": list(a.shape),
-            "hex": np.ascontiguousarray(a).tobytes().hex()}
-
-
-def describe(x):
-    x = np.asarray(x)
-    if x.dtype == np.bool_:
-        raw = x.astype(np.uint8)
-    else:
-        raw = x
-    b = np.ascontiguousarray(raw).tobytes()
-    width = raw.dtype.itemsize
-    flat = np.ascontiguousarray(raw).reshape(-1)
-    head = []
-    for v in flat[:HEAD]:
-        bits = int.from_bytes(np.asarray(v).tobytes(), "little")
-        head.append("0x" + format(bits, "0%dx" % (2 * width)))
-    return {"shape": list(x.shape), "dtype": dtype_name(x.dtype),
-            "sha256": hashlib.sha256(b).hexdigest(), "head": head}
-
-
-def jsonable(v):
-    if isinstance(v, tuple):
-        return [jsonable(e) for e in v]
-    if isinstance(v, list):
-        return [jsonable(e) for e in v]
-    if isinstance(v, np.ndarray):
-        return encode_array(v)
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, float):
-        return float(v)
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, str) or v is None:
-        return v
-    if isinstance(v, type) or isinstance(v, np.dtype):
-        return dtype_name(v)
-    raise TypeError(f"cannot encode {v!r}")
-
-
-class Writer:
-    def __init__(self):
-        self.files = {}
-
-    def add(self, family, fn, seed, x64, partitionable, args, out):
-        rec = {"fn": fn, "seed": seed, "x64": x64, "partitionable": partitionable,
-               "args": {k: jsonable(v) for k, v in args.items()}, "out": describe(out)}
-        self.files.setdefault(family, []).append(json.dumps(rec, sort_keys=True))
-
-    def write(self):
-        os.makedirs(OUT_DIR, exist_ok=True)
-        for name in os.listdir(OUT_DIR):
-            if name.endswith(".jsonl"):
-                os.remove(os.path.join(OUT_DIR, name))
-        total = 0
-        for family, lines in sorted(self.files.items()):
-            with open(os.path.join(OUT_DIR, family + ".jsonl"), "w") as f:
-                f.write("\n".join(lines) + "\n")
-            total += len(lines)
-            print(f"{family}: {len(lines)} cases")
-        print(f"total: {total} cases in {len(self.files)} files -> {os.path.normpath(OUT_DIR)}")
 
 
 def jax_args(args):
@@ -449,7 +372,7 @@ LARGE_CASES = {
 
 
 def main():
-    w = Writer()
+    w = Writer(OUT_DIR)
     key_cases(w)
     fold_in_cases(w)
     split_cases(w)

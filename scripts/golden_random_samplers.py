@@ -27,8 +27,6 @@ orthogonal, multivariate_normal). The format is the one of scripts/golden_random
 
 Every expected value comes from running JAX; nothing is typed by hand.
 """
-import hashlib
-import json
 import os
 import sys
 
@@ -39,6 +37,7 @@ REQUIRED = "0.10.2"
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax import random as R  # noqa: E402
+from golden_fixtures import Writer, set_mode  # noqa: E402
 
 if jax.__version__ != REQUIRED:
     sys.exit(f"golden_random_samplers.py needs jax=={REQUIRED} (found {jax.__version__}); "
@@ -46,7 +45,6 @@ if jax.__version__ != REQUIRED:
 
 OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden",
                        "random-samplers")
-HEAD = 8
 
 # (x64, partitionable). Every family runs in the default layout with f32 and in the legacy
 # layout with f64; the gamma family and poisson run in all four combinations. Seeds: two in
@@ -61,78 +59,6 @@ def seeds_for(x64, part):
     if (x64, part) == (False, True):
         return [0, 42]
     return [2**40 + 3] if x64 else [42]
-
-
-def set_mode(x64, partitionable):
-    jax.config.update("jax_enable_x64", x64)
-    jax.config.update("jax_threefry_partitionable", partitionable)
-
-
-def dtype_name(d):
-    return np.dtype(d).name
-
-
-def encode_array(a):
-    a = np.asarray(a)
-    return {"dtype": dtype_name(a.dtype), "shape": list(a.shape),
-            "hex": np.ascontiguousarray(a).tobytes().hex()}
-
-
-def describe(x, full):
-    x = np.asarray(x)
-    raw = x.astype(np.uint8) if x.dtype == np.bool_ else x
-    b = np.ascontiguousarray(raw).tobytes()
-    width = raw.dtype.itemsize
-    head = []
-    for v in np.ascontiguousarray(raw).reshape(-1)[:HEAD]:
-        head.append("0x" + format(int.from_bytes(np.asarray(v).tobytes(), "little"),
-                                  "0%dx" % (2 * width)))
-    out = {"shape": list(x.shape), "dtype": dtype_name(x.dtype),
-           "sha256": hashlib.sha256(b).hexdigest(), "head": head}
-    if full:
-        out["hex"] = b.hex()
-    return out
-
-
-def jsonable(v):
-    if isinstance(v, (tuple, list)):
-        return [jsonable(e) for e in v]
-    if isinstance(v, np.ndarray):
-        return encode_array(v)
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, float):
-        return float(v)
-    if isinstance(v, int):
-        return int(v)
-    if isinstance(v, str) or v is None:
-        return v
-    raise TypeError(f"cannot encode {v!r}")
-
-
-class Writer:
-    def __init__(self):
-        self.files = {}
-
-    def add(self, family, fn, seed, x64, part, args, out):
-        rec = {"fn": fn, "seed": seed, "x64": x64, "partitionable": part,
-               "args": {k: jsonable(v) for k, v in args.items()},
-               "out": describe(out, family in FULL_VALUES)}
-        self.files.setdefault(family, []).append(json.dumps(rec, sort_keys=True))
-
-    def write(self):
-        os.makedirs(OUT_DIR, exist_ok=True)
-        for name in os.listdir(OUT_DIR):
-            if name.endswith(".jsonl"):
-                os.remove(os.path.join(OUT_DIR, name))
-        total = 0
-        for family, lines in sorted(self.files.items()):
-            with open(os.path.join(OUT_DIR, family + ".jsonl"), "w") as fh:
-                fh.write("\n".join(lines) + "\n")
-            total += len(lines)
-            print(f"{family}: {len(lines)} cases")
-        print(f"total: {total} cases in {len(self.files)} files -> "
-              f"{os.path.normpath(OUT_DIR)}")
 
 
 def call_jitted(f, seed, args):
@@ -292,7 +218,7 @@ def mvn_cases(x64, part=True):
 
 
 def main():
-    w = Writer()
+    w = Writer(OUT_DIR, FULL_VALUES)
     run(w, "gamma", "gamma", gamma_cases, MODES_ALL)
     run(w, "gamma", "loggamma", loggamma_cases, MODES_ALL)
     run(w, "beta", "beta", beta_cases)
