@@ -612,13 +612,7 @@ fn rule(b: &mut Builder, op: &Op, outs: &[TensorType], ops: &[BVal]) -> Result<V
         Op::Scatter { dims, update } => scatter(b, dims, update, ops),
         Op::DotGeneral(d) => dot_general(b, d, &outs[0], ops),
         Op::Reduce { dims, body } => {
-            let k = ops.len() / 2;
-            reject_batched_inits("reduce", &ops[k..])?;
-            let mut vals: Vec<Value> = ops[..k]
-                .iter()
-                .map(|o| b.bcast(*o))
-                .collect::<Result<_>>()?;
-            vals.extend(ops[k..].iter().map(|o| o.v));
+            let vals = reduce_operands(b, "reduce", ops)?;
             b.add(
                 Op::Reduce {
                     dims: shift(dims),
@@ -630,13 +624,7 @@ fn rule(b: &mut Builder, op: &Op, outs: &[TensorType], ops: &[BVal]) -> Result<V
             .map(all_batched)
         }
         Op::ReduceWindow { window, body } => {
-            let k = ops.len() / 2;
-            reject_batched_inits("reduce_window", &ops[k..])?;
-            let mut vals: Vec<Value> = ops[..k]
-                .iter()
-                .map(|o| b.bcast(*o))
-                .collect::<Result<_>>()?;
-            vals.extend(ops[k..].iter().map(|o| o.v));
+            let vals = reduce_operands(b, "reduce_window", ops)?;
             let mut w = window.clone();
             w.window_dimensions.insert(0, 1);
             w.window_strides.insert(0, 1);
@@ -657,6 +645,19 @@ fn rule(b: &mut Builder, op: &Op, outs: &[TensorType], ops: &[BVal]) -> Result<V
         Op::While { cond, body } => while_loop(b, cond, body, outs, ops),
         Op::Case { branches } => case(b, branches, outs, ops),
     }
+}
+
+/// The operands of a (windowed) reduction: the inputs batched (broadcast where they are
+/// not), the init values as they are (a batched init is refused).
+fn reduce_operands(b: &mut Builder, op: &str, ops: &[BVal]) -> Result<Vec<Value>> {
+    let k = ops.len() / 2;
+    reject_batched_inits(op, &ops[k..])?;
+    let mut vals: Vec<Value> = ops[..k]
+        .iter()
+        .map(|o| b.bcast(*o))
+        .collect::<Result<_>>()?;
+    vals.extend(ops[k..].iter().map(|o| o.v));
+    Ok(vals)
 }
 
 fn reject_batched_inits(op: &str, inits: &[BVal]) -> Result<()> {
