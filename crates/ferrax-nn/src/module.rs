@@ -195,3 +195,25 @@ pub fn materialize<M: Module + ?Sized>(m: &mut M) -> Result<()> {
     });
     Ok(())
 }
+
+/// Every variable's value, in traversal order.
+pub(crate) fn values<M: Module + ?Sized>(m: &M) -> Vec<VarValue> {
+    let mut out = Vec::new();
+    m.visit(&mut VarPath::default(), &mut |_, v| {
+        out.push(v.var_value().clone())
+    });
+    out
+}
+
+/// Stores `values` into the variables in traversal order (the caller keeps the types).
+pub(crate) fn set_values<M: Module + ?Sized>(
+    m: &mut M,
+    values: impl IntoIterator<Item = VarValue>,
+) {
+    let mut it = values.into_iter();
+    m.visit_mut(&mut VarPath::default(), &mut |_, v| {
+        if let Some(x) = it.next() {
+            v.set_var_value(x);
+        }
+    });
+}

@@ -280,13 +280,6 @@ struct Found {
     count_ok: bool,
 }
 
-fn key_tensor(v: &VarValue) -> Tensor {
-    match v {
-        VarValue::Array(a) => a.to_tensor(),
-        VarValue::Tensor(t) => t.clone(),
-    }
-}
-
 /// Finds every stream (a `RngKey` at `P.key` followed by a `RngCount` at `P.count`) and
 /// whether `filter` accepts its key and its count.
 fn find_streams<M: Module + ?Sized>(node: &M, filter: &Filter) -> Vec<Found> {
@@ -321,7 +314,7 @@ fn find_streams<M: Module + ?Sized>(node: &M, filter: &Filter) -> Vec<Found> {
 
 /// Draws one key from a stream's (key, count): `fold_in(key, count)`; the count advanced.
 fn draw(s: &Found, op: &str) -> Result<(random::Key, VarValue)> {
-    let key = random::wrap_key_data(&key_tensor(&s.key))?;
+    let key = random::wrap_key_data(&s.key.to_tensor())?;
     if key.ndim() != 0 {
         return Err(Error::shape(
             format!("{} ({op})", s.path),
@@ -342,7 +335,7 @@ fn draw(s: &Found, op: &str) -> Result<(random::Key, VarValue)> {
         }
         VarValue::Tensor(t) => t.add(&Tensor::scalar(1u32))?,
     };
-    let drawn = random::fold_in(&key, key_tensor(&s.count))?;
+    let drawn = random::fold_in(&key, s.count.to_tensor())?;
     Ok((drawn, VarValue::Tensor(next_count)))
 }
 

@@ -27,6 +27,7 @@
 //! # Ok::<(), ferrax::Error>(())
 //! ```
 
+use crate::module::{set_values, values};
 use crate::{AnyVariable, Filter, Module, VarPath, VarValue};
 use ferrax_ir::{Error, Result, ScanOpts, Tensor};
 use std::marker::PhantomData;
@@ -100,29 +101,6 @@ struct Var {
     value: VarValue,
 }
 
-fn as_tensor(v: &VarValue) -> Tensor {
-    match v {
-        VarValue::Array(a) => a.to_tensor(),
-        VarValue::Tensor(t) => t.clone(),
-    }
-}
-
-fn write<M: Module + ?Sized>(m: &mut M, mut values: impl Iterator<Item = VarValue>) {
-    m.visit_mut(&mut VarPath::default(), &mut |_, v| {
-        if let Some(x) = values.next() {
-            v.set_var_value(x);
-        }
-    });
-}
-
-fn values<M: Module + ?Sized>(m: &M) -> Vec<VarValue> {
-    let mut out = Vec::new();
-    m.visit(&mut VarPath::default(), &mut |_, v: &dyn AnyVariable| {
-        out.push(v.var_value().clone())
-    });
-    out
-}
-
 /// `perm` moving `axis` to the front (and its inverse).
 fn to_front(rank: usize, axis: usize) -> (Vec<usize>, Vec<usize>) {
     let mut perm = vec![axis];
@@ -181,7 +159,7 @@ where
         let mut xs0: Vec<Tensor> = Vec::new();
         let mut inverse: Vec<Vec<usize>> = Vec::new();
         for v in &vars {
-            let t = as_tensor(&v.value);
+            let t = v.value.to_tensor();
             match v.axis {
                 ScanAxis::Carry => carry0.push(t),
                 ScanAxis::Scan(a) => {
@@ -204,7 +182,7 @@ where
         xs0.extend(xs.iter().cloned());
         let broadcast: Vec<Option<Tensor>> = vars
             .iter()
-            .map(|v| (v.axis == ScanAxis::Broadcast).then(|| as_tensor(&v.value)))
+            .map(|v| (v.axis == ScanAxis::Broadcast).then(|| v.value.to_tensor()))
             .collect();
         let f = &mut self.f;
         let result = Tensor::scan(
@@ -222,7 +200,7 @@ where
                         VarValue::Tensor(t.unwrap_or_else(|| Tensor::scalar(0u8)))
                     })
                     .collect();
-                write(m, inner.iter().cloned());
+                set_values(m, inner.iter().cloned());
                 let (c_user, y_user) = f(m, &c[n_carry..], &x[n_scan..])?;
                 let after = values(m);
                 if after.len() != vars.len() {
@@ -233,12 +211,12 @@ where
                 }
                 let (mut c_out, mut y_out) = (Vec::new(), Vec::new());
                 for ((v, before), now) in vars.iter().zip(&inner).zip(&after) {
-                    let now = as_tensor(now);
+                    let now = now.to_tensor();
                     match v.axis {
                         ScanAxis::Carry => c_out.push(now),
                         ScanAxis::Scan(_) => y_out.push(now),
                         ScanAxis::Broadcast => {
-                            if !same(&as_tensor(before), &now) {
+                            if !same(&before.to_tensor(), &now) {
                                 return Err(Error::invalid(
                                     format!("{} (scan)", v.path),
                                     "this variable is broadcast (read-only) in the scan, but the function \
@@ -259,7 +237,7 @@ where
         let (carry, ys) = match result {
             Ok(r) => r,
             Err(e) => {
-                write(m, originals.into_iter());
+                set_values(m, originals);
                 return Err(e);
             }
         };
@@ -285,12 +263,12 @@ where
         if eager {
             // Eager: the new state and the results come from one run of one program.
             let (state, outs) = run_together(new_values, carry_user.iter().chain(&ys_user))?;
-            write(m, state.into_iter());
+            set_values(m, state);
             let mut outs = outs.into_iter();
             let carry_user = outs.by_ref().take(carry_user.len()).collect();
             return Ok((carry_user, outs.collect()));
         }
-        write(m, new_values.into_iter());
+        set_values(m, new_values);
         Ok((carry_user, ys_user))
     }
 }

@@ -67,6 +67,22 @@ pub enum VarValue {
 }
 
 impl VarValue {
+    /// The value as a tensor of the current trace (a concrete array becomes a program input).
+    ///
+    /// ```
+    /// use ferrax::prelude::*;
+    /// use ferrax::nn::VarValue;
+    /// let v = VarValue::Array(Array::ones([2], DType::F32));
+    /// assert_eq!(v.to_tensor().add(&v.to_tensor())?.eval()?.to_vec::<f32>()?, vec![2.0, 2.0]);
+    /// # Ok::<(), ferrax::Error>(())
+    /// ```
+    pub fn to_tensor(&self) -> Tensor {
+        match self {
+            VarValue::Array(a) => a.to_tensor(),
+            VarValue::Tensor(t) => t.clone(),
+        }
+    }
+
     /// The static type.
     pub fn ty(&self) -> Result<TensorType> {
         match self {
@@ -132,10 +148,7 @@ impl<K: VariableKind> Variable<K> {
 
     /// The value as a tensor of the current trace (a concrete array becomes a program input).
     pub fn value(&self) -> Tensor {
-        match &self.value {
-            VarValue::Array(a) => a.to_tensor(),
-            VarValue::Tensor(t) => t.clone(),
-        }
+        self.value.to_tensor()
     }
 
     /// Replaces the value with a traced tensor; its type must stay the same.

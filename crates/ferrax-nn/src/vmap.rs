@@ -26,6 +26,7 @@
 //! # Ok::<(), ferrax::Error>(())
 //! ```
 
+use crate::module::set_values;
 use crate::{AnyVariable, Filter, Module, VarPath, VarValue};
 use ferrax_ir::{vmap_with, Error, Result, Tensor};
 use std::marker::PhantomData;
@@ -136,23 +137,6 @@ fn collect<M: Module + ?Sized>(m: &M) -> Vec<Var> {
     out
 }
 
-fn as_tensor(v: &VarValue) -> Tensor {
-    match v {
-        VarValue::Array(a) => a.to_tensor(),
-        VarValue::Tensor(t) => t.clone(),
-    }
-}
-
-/// Writes `values` into `m`'s variables in traversal order.
-fn write<M: Module + ?Sized>(m: &mut M, values: Vec<VarValue>) {
-    let mut it = values.into_iter();
-    m.visit_mut(&mut VarPath::default(), &mut |_, v| {
-        if let Some(x) = it.next() {
-            v.set_var_value(x);
-        }
-    });
-}
-
 impl<M, O, F> ModuleVmap<M, O, F>
 where
     M: Module + ?Sized,
@@ -205,7 +189,7 @@ where
         };
         let in_var_axes = axes.clone();
         axes.extend(arg_axes);
-        let mut inputs: Vec<Tensor> = vars.iter().map(|v| as_tensor(&v.value)).collect();
+        let mut inputs: Vec<Tensor> = vars.iter().map(|v| v.value.to_tensor()).collect();
         inputs.extend(args.iter().cloned());
         let originals: Vec<VarValue> = vars.iter().map(|v| v.value.clone()).collect();
 
@@ -215,10 +199,7 @@ where
             &axes,
             self.axis_size,
             |inner: &[Tensor]| {
-                write(
-                    m,
-                    inner[..nv].iter().cloned().map(VarValue::Tensor).collect(),
-                );
+                set_values(m, inner[..nv].iter().cloned().map(VarValue::Tensor));
                 let (out_module, ys) = f(m, &inner[nv..])?;
                 let after = collect(m);
                 if after.len() != nv {
@@ -231,8 +212,8 @@ where
                     ));
                 }
                 let out_vars = collect(&out_module);
-                let mut outs: Vec<Tensor> = after.iter().map(|v| as_tensor(&v.value)).collect();
-                outs.extend(out_vars.iter().map(|v| as_tensor(&v.value)));
+                let mut outs: Vec<Tensor> = after.iter().map(|v| v.value.to_tensor()).collect();
+                outs.extend(out_vars.iter().map(|v| v.value.to_tensor()));
                 let ny = ys.len();
                 outs.extend(ys);
                 Ok((outs, (out_module, after, out_vars, ny)))
@@ -269,7 +250,7 @@ where
         let (results, (mut out_module, _, out_vars, _)) = match result {
             Ok(r) => r,
             Err(e) => {
-                write(m, originals);
+                set_values(m, originals);
                 return Err(e);
             }
         };
@@ -286,8 +267,8 @@ where
             (values, ys) = (v, y);
         }
         let out_values = values.split_off(nv);
-        write(m, values);
-        write(&mut out_module, out_values);
+        set_values(m, values);
+        set_values(&mut out_module, out_values);
         Ok((out_module, ys))
     }
 }
