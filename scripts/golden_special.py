@@ -1,0 +1,67 @@
+"""Golden values for ferrax-random's `special` functions (`log1p`, `erf_inv`) on f32,
+from the real JAX: jaxlib's XLA computes them with its own expansions, and ferrax must
+give the same bits on the XLA CPU plugin.
+
+    pip install jax==0.10.2 jaxlib==0.10.2
+    python3 scripts/golden_special.py     # writes tests/golden/special.json
+
+Inputs are f32 bit patterns `(start + i * stride) mod 2**32` for i < count, so the Rust
+test rebuilds them without storing them. Outputs are recorded as the SHA-256 of their
+little-endian bytes, every NaN first replaced by 0x7fc00000 (payloads are not compared),
+plus the leading 8 values as bit patterns.
+"""
+import hashlib
+import json
+import os
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+assert jax.__version__ == "0.10.2", jax.__version__
+
+HEAD = 8
+CANONICAL_NAN = np.uint32(0x7FC00000)
+
+# (name, start, stride, count): the whole bit space on a prime stride (every sign,
+# exponent, zero, subnormal, infinity and NaN class), then dense sweeps of the ranges
+# where the functions switch branches.
+SWEEPS = [
+    ("all_bits", 0x00000000, 4099, (1 << 32) // 4099),
+    ("pos_small", 0x3C000000, 29, (0x3ED60000 - 0x3C000000) // 29),
+    ("neg_small", 0xBC000000, 29, (0x3ED60000 - 0x3C000000) // 29),
+    ("neg_to_minus_one", 0xBED00000, 7, (0x3F800001 - 0x3ED00000) // 7),
+]
+
+FUNCS = {"log1p": jnp.log1p, "erf_inv": jax.scipy.special.erfinv}
+
+
+def inputs(start, stride, count):
+    i = np.arange(count, dtype=np.uint64)
+    return ((start + i * stride) % (1 << 32)).astype(np.uint32).view(np.float32)
+
+
+def describe(y):
+    bits = np.asarray(y, dtype=np.float32).view(np.uint32).copy()
+    bits[np.isnan(np.asarray(y))] = CANONICAL_NAN
+    return {"sha256": hashlib.sha256(bits.astype("<u4").tobytes()).hexdigest(),
+            "head": ["0x%08x" % v for v in bits[:HEAD]]}
+
+
+def main():
+    cases = []
+    for fn, f in FUNCS.items():
+        jf = jax.jit(f)
+        for name, start, stride, count in SWEEPS:
+            y = np.asarray(jf(inputs(start, stride, count)))
+            cases.append({"fn": fn, "sweep": name, "start": start, "stride": stride,
+                          "count": count, **describe(y)})
+    out = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "special.json")
+    with open(out, "w") as fh:
+        json.dump({"jax": jax.__version__, "cases": cases}, fh, indent=1)
+        fh.write("\n")
+    print(f"{len(cases)} cases -> {os.path.normpath(out)}")
+
+
+if __name__ == "__main__":
+    main()
