@@ -1,4 +1,7 @@
-"""Fixture writing shared by scripts/golden_random.py and scripts/golden_random_samplers.py.
+"""Fixture writing shared by the golden-vector scripts: the `.jsonl` families of
+scripts/golden_random.py and scripts/golden_random_samplers.py (`Writer`), and the single
+`{"jax", "cases"}` JSON files of scripts/golden_vmap.py and scripts/golden_special.py
+(`write_cases`).
 
 A fixture family is a `<family>.jsonl` file, one case a line:
 {"fn", "seed", "x64", "partitionable", "args", "out"}, where array arguments are
@@ -93,3 +96,11 @@ class Writer:
             print(f"{family}: {len(lines)} cases")
         print(f"total: {total} cases in {len(self.files)} files -> "
               f"{os.path.normpath(self.out_dir)}")
+
+
+def write_cases(path, cases):
+    """Writes `{"jax": <version>, "cases": cases}` to `path` (indent 1, final newline)."""
+    with open(path, "w") as fh:
+        json.dump({"jax": jax.__version__, "cases": cases}, fh, indent=1)
+        fh.write("\n")
+    print(f"wrote {len(cases)} cases to {os.path.normpath(path)}")

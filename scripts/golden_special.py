@@ -11,12 +11,12 @@ little-endian bytes, every NaN first replaced by 0x7fc00000 (payloads are not co
 plus the leading 8 values as bit patterns.
 """
 import hashlib
-import json
 import os
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+from golden_fixtures import write_cases
 
 assert jax.__version__ == "0.10.2", jax.__version__
 
@@ -56,11 +56,8 @@ def main():
             y = np.asarray(jf(inputs(start, stride, count)))
             cases.append({"fn": fn, "sweep": name, "start": start, "stride": stride,
                           "count": count, **describe(y)})
-    out = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "special.json")
-    with open(out, "w") as fh:
-        json.dump({"jax": jax.__version__, "cases": cases}, fh, indent=1)
-        fh.write("\n")
-    print(f"{len(cases)} cases -> {os.path.normpath(out)}")
+    write_cases(os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "special.json"),
+                cases)
 
 
 if __name__ == "__main__":

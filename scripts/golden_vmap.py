@@ -16,7 +16,6 @@ CASES below; tests/vmap.rs builds the same computation with ferrax::vmap.
 
 Nothing here is typed by hand: every expected value comes from running JAX.
 """
-import json
 import os
 import sys
 
@@ -27,6 +26,7 @@ REQUIRED = "0.10.2"
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax import random as R  # noqa: E402
+from golden_fixtures import write_cases  # noqa: E402
 
 if jax.__version__ != REQUIRED:
     sys.exit(f"golden_vmap.py needs jax=={REQUIRED} (found {jax.__version__})")
@@ -79,10 +79,7 @@ def main():
                 "dtype": out.dtype.name,
                 "hex": hexes(out),
             })
-    with open(OUT, "w") as f:
-        json.dump({"jax": jax.__version__, "cases": cases}, f, indent=1)
-        f.write("\n")
-    print(f"wrote {len(cases)} cases to {os.path.normpath(OUT)}")
+    write_cases(OUT, cases)
 
 
 if __name__ == "__main__":
