@@ -11,7 +11,9 @@ use ferrax_ir::{DType, Error, Result, Tensor};
 use crate::config;
 use crate::key::{random_bits, split2, Key};
 use crate::param::Param;
-use crate::samplers::{broadcast_shapes as bshape, check_shape, promote_float, resolve_shape};
+use crate::samplers::{
+    broadcast_shapes as bshape, check_safe_cast, check_shape, promote_float, resolve_shape,
+};
 use crate::special::{
     argmax, cumsum, div_bcast, erf_inv, log1p, nextafter, opaque, searchsorted, top_k,
 };
@@ -72,25 +74,6 @@ fn int_dtype(op: &str, dtype: Option<DType>) -> Result<DType> {
         ));
     }
     Ok(d)
-}
-
-/// `_check_all_safe_to_cast`: tensor parameters must convert to `dtype` without loss.
-fn check_safe_cast(op: &str, dtype: DType, params: &[&Param]) -> Result<()> {
-    for p in params {
-        if let Param::Tensor(t) = p {
-            let from = t.dtype();
-            if from.is_float() && promote_float(from, dtype) != dtype {
-                return Err(Error::dtype(
-                    op,
-                    format!(
-                        "In arguments to {op}, cannot safely cast argument of type {from} to \
-                         {dtype}"
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A number as JAX's weakly typed scalar converted to `dtype` (through the default float
