@@ -15,7 +15,8 @@ use crate::samplers::{
     broadcast_shapes as bshape, check_safe_cast, check_shape, promote_float, resolve_shape,
 };
 use crate::special::{
-    argmax, cumsum, div_bcast, erf_inv, log1p, nextafter, opaque, searchsorted, top_k,
+    argmax, cumsum, div_bcast, erf_inv, erf_inv_in, log1p, nextafter, opaque, searchsorted, top_k,
+    Log1pForm,
 };
 
 // ------------------------------------------------------------------------------ helpers
@@ -466,9 +467,21 @@ pub fn normal(key: &Key, shape: &[usize], dtype: Option<DType>) -> Result<Tensor
 }
 
 fn normal_t(key: &Key, shape: &[usize], dtype: DType, op: &str) -> Result<Tensor> {
+    normal_in(key, shape, dtype, op, Log1pForm::Expanded)
+}
+
+/// `normal_t` with the `log1p` inside `erf_inv` emitted in `form`: `maxwell` and
+/// `lognormal` need the plugin's own op to match JAX (see [`Log1pForm`]).
+fn normal_in(
+    key: &Key,
+    shape: &[usize],
+    dtype: DType,
+    op: &str,
+    form: Log1pForm,
+) -> Result<Tensor> {
     let fi = finfo(dtype);
     let u = uniform_f(key, shape, dtype, -1.0 + fi.epsneg, 1.0, op)?;
-    k(dtype, std::f64::consts::SQRT_2).mul(&erf_inv(&u)?)
+    k(dtype, std::f64::consts::SQRT_2).mul(&erf_inv_in(&u, form)?)
 }
 
 /// `jax.random.truncated_normal(key, lower, upper, shape, dtype)`: normal floats in the
@@ -1151,7 +1164,7 @@ pub fn maxwell(key: &Key, shape: &[usize], dtype: Option<DType>) -> Result<Tenso
 fn maxwell_t(key: &Key, shape: &[usize], d: DType, op: &str) -> Result<Tensor> {
     let mut s3 = shape.to_vec();
     s3.push(3);
-    let x = normal_t(key, &s3, d, op)?;
+    let x = normal_in(key, &s3, d, op, Log1pForm::Op)?;
     // jnp.linalg.norm: jnp.sum accumulates f16/bf16 in f32.
     let sq = x.mul(&x)?;
     if matches!(d, DType::F16 | DType::BF16) {
@@ -1436,5 +1449,5 @@ pub fn lognormal(key: &Key, sigma: impl Into<Param>, opts: SampleOpts) -> Result
     let shape = resolve_shape(op, opts.shape.as_deref(), &[sigma.shape()])?;
     check_safe_cast(op, d, &[&sigma])?;
     let s = param_rt(&sigma, d, key, op)?;
-    normal_t(key, &shape, d, op)?.mul(&s)?.exp()
+    normal_in(key, &shape, d, op, Log1pForm::Op)?.mul(&s)?.exp()
 }

@@ -59,8 +59,8 @@
 //! - jaxlib's XLA computes f32 `log1p(x)` as `log(1 + x)` for `|x| >= sqrt(2) - 1` (a
 //!   rational approximation below); the plugin's is more accurate there and differs by 1-2
 //!   ulp on ~9% of such inputs (which made ~0.4% of `normal` draws differ). `special::log1p`
-//!   spells out jaxlib's split, and every sampler uses it. jaxlib computes f16 `log1p` in
-//!   f32, so f16 goes through that f32 form.
+//!   spells out jaxlib's split and rational function, and every sampler uses it. jaxlib
+//!   computes f16 `log1p` in f32, so f16 goes through that f32 form.
 //! - Known remaining differences: `pow(x, y)` with a run-time exponent is correctly rounded
 //!   on the plugin but not in jaxlib, so `weibull_min` differs by 1 ulp on ~0.07% of
 //!   elements (measured at n = 100,000); `beta`, `dirichlet`, `f` and `generalized_normal`
@@ -80,15 +80,14 @@
 //!
 //! ## Speed
 //!
-//! On the pinned plugin a 1e6-element `normal` takes about 1.3x JAX's time. The cause is
-//! measured: in a vectorised loop the plugin evaluates its `log1p` op's large branch as a
-//! scalar C-library `logf` call per element (jaxlib inlines a vector polynomial). Spelling
-//! the small branch out as graph ops avoids the op and brings `normal` under JAX's time
-//! (2.1 ms against 2.3-2.5 ms), and is bit-exact for `log1p` alone; but the larger graph
-//! changes how the plugin partitions, vectorises and contracts the code *around* it
-//! (a 3-element loop vectorised at width 2 calls the C library's `expf`; sums of squares
-//! contract differently), which moved `maxwell`, `lognormal` and `variance_scaling`
-//! results by 1 ulp. Exactness wins, so the samplers keep the plugin's op.
+//! `normal`, `bits` and `split` of 1e6 elements run at or under JAX's time on the same
+//! machine (`benches/random_throughput.rs` against `scripts/bench_jax_random.py`). The
+//! pinned plugin's own `log1p` op evaluates its large branch as a scalar C-library `logf`
+//! call per element, which kept `normal` at 1.3x JAX; `special::log1p` therefore spells
+//! out both of jaxlib's branches as graph ops, so the samplers vectorise. Two samplers,
+//! `maxwell` and `lognormal`, keep the plugin's op, because with a call-free loop the plugin
+//! compiles their surrounding arithmetic differently from jaxlib (a re-associated vector
+//! sum of squares; a width-2 `exp` that calls the C library).
 
 #![warn(missing_docs)]
 

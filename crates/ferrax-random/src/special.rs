@@ -1,6 +1,6 @@
 //! Composite ops the samplers need that are not primitives of `ferrax-ir`, each emitting
 //! the same StableHLO computation JAX's lowering produces, so the plugin computes the same
-//! bits: `log1p` (jaxlib's f32 split), `erf_inv` (CHLO's decomposition), `nextafter`, `argmax`, `cumsum`, `top_k`,
+//! bits: `log1p` (jaxlib's f32 expansion), `erf_inv` (CHLO's decomposition), `nextafter`, `argmax`, `cumsum`, `top_k`,
 //! `searchsorted`.
 
 use ferrax_ir::{DType, Error, Result, Tensor, WindowAttrs};
@@ -30,22 +30,24 @@ fn uconst(ut: DType, v: u64) -> Tensor {
     }
 }
 
-/// `log1p` as jaxlib 0.10.2's XLA computes it on CPU.
+/// `log1p` as jaxlib 0.10.2's XLA computes it on CPU, bit for bit.
 ///
 /// - f32: jaxlib's XLA takes `log(1 + x)` (the sum rounded to f32, then its `log`) for
 ///   `|x| >= sqrt(2) - 1` and a rational approximation below that. The XLA CPU plugin's
 ///   own `log1p` agrees below the threshold but is more accurate above it, differing in
-///   1-2 ulp for about 10% of those inputs, so the split is spelled out here with the
-///   plugin's `log1p` for the small branch (which matches jaxlib's bit for bit) and
-///   `log(x + 1)` for the large one.
+///   1-2 ulp for about 10% of those inputs; it also evaluates that large branch with a
+///   scalar C-library `logf` call per element, which stops the surrounding loop from
+///   being vectorised. So both branches are spelled out here: the rational function
+///   (with XLA's evaluation order and fused multiply-adds) and `log(x + 1)`.
 /// - f16: jaxlib computes it in f32 and rounds; the plugin's own f16 `log1p` differs from
 ///   that in 1 ulp for about 4% of inputs, so the upcast is spelled out.
 /// - bf16 and f64: the plugin's `log1p` already gives jaxlib's bits.
 ///
-/// Samplers call this rather than `Tensor::log1p`. Checked against jaxlib exhaustively
-/// over all f16 and bf16 values, and in f32 over 6.6 million bit patterns (the whole bit
-/// space on a stride plus dense sweeps of the branch ranges: `scripts/golden_special.py`,
-/// `tests/special_golden.rs`).
+/// Samplers call this rather than `Tensor::log1p` (`maxwell` and `lognormal` keep the
+/// plugin's op for the small branch; see `Log1pForm`). Checked against jaxlib exhaustively
+/// over all f16 and bf16 values, and over 6.6 million f32 bit patterns (the whole bit
+/// space on a stride plus dense sweeps of the branch ranges;
+/// `scripts/golden_special.py`, `tests/special_golden.rs`).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -60,9 +62,35 @@ fn uconst(ut: DType, v: u64) -> Tensor {
 /// # Ok::<(), ferrax::Error>(())
 /// ```
 pub fn log1p(x: &Tensor) -> Result<Tensor> {
+    log1p_in(x, Log1pForm::Expanded)
+}
+
+/// How the f32 `log1p` inside a sampler is emitted. Both forms give jaxlib's bits for
+/// `log1p` itself; they differ in the code the XLA CPU plugin generates around them.
+///
+/// The plugin's own op evaluates its large branch as a scalar C-library `logf` call per
+/// element, for every element, even inside a vectorised loop; the expanded form has no
+/// call, so the whole sampler vectorises (a 1e6-element `normal` takes 2.2 ms instead of
+/// 3.2 ms). Every sampler uses the expanded form except two whose surrounding code the
+/// plugin then compiles differently from jaxlib, measured against JAX:
+/// - `maxwell` (and `double_sided_maxwell`): with no call in the loop, LLVM vectorises the
+///   3-term sum of squares into a re-associated vector reduction (1 ulp on most draws);
+/// - `lognormal` with an array `sigma`: its 3-element `exp` loop is vectorised at width 2,
+///   where the plugin calls the C library's `expf` instead of XLA's polynomial (1 ulp).
+///
+/// Those two keep the plugin's op, which is the program JAX emits.
+#[derive(Clone, Copy)]
+pub(crate) enum Log1pForm {
+    /// Both branches as graph ops.
+    Expanded,
+    /// The plugin's own `log1p` op for the small branch.
+    Op,
+}
+
+pub(crate) fn log1p_in(x: &Tensor, form: Log1pForm) -> Result<Tensor> {
     match x.dtype() {
-        DType::F32 => log1p_f32(x),
-        DType::F16 => log1p_f32(&x.convert(DType::F32)?)?.convert(DType::F16),
+        DType::F32 => log1p_f32(x, form),
+        DType::F16 => log1p_f32(&x.convert(DType::F32)?, form)?.convert(DType::F16),
         _ => x.log1p(),
     }
 }
@@ -73,14 +101,70 @@ pub fn log1p(x: &Tensor) -> Result<Tensor> {
 #[allow(clippy::excessive_precision)]
 const SQRT2_MINUS_1_F32: f32 = 0.414_213_562_373_095_05;
 
-fn log1p_f32(x: &Tensor) -> Result<Tensor> {
+fn log1p_f32(x: &Tensor, form: Log1pForm) -> Result<Tensor> {
     let small = x.abs()?.lt(&c(x, SQRT2_MINUS_1_F32 as f64))?;
     // `x` passes through an identity XLA cannot see through, so that the sum is formed
     // from the rounded `x` in every surrounding program (no contraction with whatever
     // produced `x`).
     let xo = opaque(x, &x.bitcast(DType::U32)?)?;
     let large = xo.add(&c(x, 1.0))?.log()?;
-    Tensor::select(&small, &x.log1p()?, &large)
+    let small_branch = match form {
+        Log1pForm::Expanded => log1p_small_f32(x)?,
+        Log1pForm::Op => x.log1p()?,
+    };
+    Tensor::select(&small, &small_branch, &large)
+}
+
+/// Denominator coefficients of jaxlib's small-argument f32 `log1p`, highest degree
+/// first after the leading 1 (f32 bit patterns).
+const LOG1P_DEN_F32: [u32; 6] = [
+    0x4171_01ad,
+    0x42a6_185b,
+    0x435d_c32d,
+    0x439a_8ca3,
+    0x4358_6d8a,
+    0x4270_7982,
+];
+/// Numerator coefficients of the same rational function, highest degree first.
+const LOG1P_NUM_F32: [u32; 7] = [
+    0x383d_e04b,
+    0x3eff_40c5,
+    0x40d2_84fa,
+    0x41ef_4b9c,
+    0x4273_cc76,
+    0x4264_73ad,
+    0x41a0_5101,
+];
+
+/// jaxlib's f32 `log1p` for `|x| < sqrt(2) - 1`: `x + (x²·(-1/2) + x³·N(x)/D(x))`, the
+/// rational function evaluated by Horner's rule from `x·0 + c0` (which keeps NaN and
+/// infinities as XLA's own expansion does), with the fused multiply-adds jaxlib's LLVM
+/// forms: every Horner step, and `x²·(-1/2) + cubic` contracted on `x²`.
+///
+/// That last sum is the delicate one. With both terms plain products, LLVM canonicalises
+/// the operand order of the `fadd` by how deep each operand's computation is, and then
+/// contracts whichever product comes first; the depth depends on what XLA fused into the
+/// same loop, so the choice (and the last bit) moved with the surrounding program (seen in
+/// `normal(..) * stddev` initialisers). Making the cubic term and the `-1/2` opaque
+/// ([`opaque`]) leaves `x²·(-1/2)` the only product, so the contraction is the same in
+/// every program; an opaque `-1/2` also stops LLVM from rewriting the sum into
+/// `cubic - x²·(1/2)`.
+fn log1p_small_f32(x: &Tensor) -> Result<Tensor> {
+    let k = |bits: u32| Tensor::scalar(f32::from_bits(bits));
+    let x0 = x.mul(&c(x, 0.0))?;
+    let mut den = x0.add(&c(x, 1.0))?;
+    for &b in &LOG1P_DEN_F32 {
+        den = den.mul(x)?.add(&k(b))?;
+    }
+    let mut num = x0.add(&k(LOG1P_NUM_F32[0]))?;
+    for &b in &LOG1P_NUM_F32[1..] {
+        num = num.mul(x)?.add(&k(b))?;
+    }
+    let x2 = x.mul(x)?;
+    let r = x.bitcast(DType::U32)?;
+    let cubic = opaque(&x.mul(&x2)?.mul(&num.div(&den)?)?, &r)?;
+    let half = opaque(&c(x, -0.5), &r)?;
+    x.add(&x2.mul(&half)?.add(&cubic)?)
 }
 
 /// `c` (a float scalar or array) made opaque to XLA's compile-time simplifications by a
@@ -229,18 +313,23 @@ const ERFINV64_GE_16: [f64; 17] = [
 /// # Ok::<(), ferrax::Error>(())
 /// ```
 pub fn erf_inv(x: &Tensor) -> Result<Tensor> {
+    erf_inv_in(x, Log1pForm::Expanded)
+}
+
+/// [`erf_inv`] with the `log1p` emitted in `form`.
+pub(crate) fn erf_inv_in(x: &Tensor, form: Log1pForm) -> Result<Tensor> {
     float_check("erf_inv", x)?;
     match x.dtype() {
         DType::F64 => erf_inv64(x),
-        DType::F32 => erf_inv32(x),
-        d => erf_inv32(&x.convert(DType::F32)?)?.convert(d),
+        DType::F32 => erf_inv32(x, form),
+        d => erf_inv32(&x.convert(DType::F32)?, form)?.convert(d),
     }
 }
 
-fn erf_inv_w(x: &Tensor) -> Result<Tensor> {
+fn erf_inv_w(x: &Tensor, form: Log1pForm) -> Result<Tensor> {
     // Always f32 or f64 here; the legalisation emits a plain log1p, which `log1p` above
     // computes as jaxlib's XLA does.
-    log1p(&x.mul(&x.neg()?)?)?.neg()
+    log1p_in(&x.mul(&x.neg()?)?, form)?.neg()
 }
 
 fn erf_inv_edges(x: &Tensor, p: &Tensor) -> Result<Tensor> {
@@ -250,8 +339,8 @@ fn erf_inv_edges(x: &Tensor, p: &Tensor) -> Result<Tensor> {
     Tensor::select(&at_one, &inf, &result)
 }
 
-fn erf_inv32(x: &Tensor) -> Result<Tensor> {
-    let w = erf_inv_w(x)?;
+fn erf_inv32(x: &Tensor, form: Log1pForm) -> Result<Tensor> {
+    let w = erf_inv_w(x, form)?;
     let lt = w.lt(&c(x, 5.0))?;
     let coef = |i: usize| {
         Tensor::select(
@@ -269,7 +358,8 @@ fn erf_inv32(x: &Tensor) -> Result<Tensor> {
 }
 
 fn erf_inv64(x: &Tensor) -> Result<Tensor> {
-    let w = erf_inv_w(x)?;
+    // f64 `log1p` is the plugin's op whatever the form.
+    let w = erf_inv_w(x, Log1pForm::Op)?;
     let lt625 = w.lt(&c(x, 6.25))?;
     let lt16 = w.lt(&c(x, 16.0))?;
     let coef = |i: usize| -> Result<Tensor> {
