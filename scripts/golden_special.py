@@ -1,12 +1,13 @@
-"""Golden values for ferrax-random's `special` functions (`log1p`, `erf_inv`) on f32,
-from the real JAX: jaxlib's XLA computes them with its own expansions, and ferrax must
-give the same bits on the XLA CPU plugin.
+"""Golden values for ferrax-random's `special` functions (`log1p`, `erf_inv`, `pow`) on
+f32, from the real JAX: jaxlib's XLA computes them with its own expansions (and calls the
+C library's `powf`), and ferrax must give the same bits on the XLA CPU plugin.
 
     pip install jax==0.10.2 jaxlib==0.10.2
     python3 scripts/golden_special.py     # writes tests/golden/special.json
 
 Inputs are f32 bit patterns `(start + i * stride) mod 2**32` for i < count, so the Rust
-test rebuilds them without storing them. Outputs are recorded as the SHA-256 of their
+test rebuilds them without storing them; `pow` takes its exponents from a second such
+sweep (`ystart`, `ystride`, the same count). Outputs are recorded as the SHA-256 of their
 little-endian bytes, every NaN first replaced by 0x7fc00000 (payloads are not compared),
 plus the leading 8 values as bit patterns.
 """
@@ -35,6 +36,19 @@ SWEEPS = [
 
 FUNCS = {"log1p": jnp.log1p, "erf_inv": jax.scipy.special.erfinv}
 
+# (name, start, stride, ystart, ystride, count) for pow(x, y):
+POW_SWEEPS = [
+    # Both arguments over the whole bit space: every class against every class.
+    ("all_bits", 0x00000000, 4099, 0x9E3779B9, 7919, (1 << 32) // 4099),
+    # x in (0, 1] (subnormals included) against y in [1/16, 16): the samplers' u ** (1/a).
+    ("unit_by_moderate", 0x00000001, 1021, 0x3D800000, 64, 0x3F800000 // 1021),
+    # x in [1/256, 256) against y in (-64, -1/16]: negative powers.
+    ("moderate_by_negative", 0x3B800000, 131, 0xBD800000, 96, 0x08000000 // 131),
+    # Negative x against y whose mantissa is 0 or 1/2 (1024 patterns, cycled): odd and
+    # even integers, half-integers, zeros, infinities and NaN.
+    ("negative_by_half_integers", 0xBC000000, 97, 0x3F800000, 0x00400000, 1 << 20),
+]
+
 
 def inputs(start, stride, count):
     i = np.arange(count, dtype=np.uint64)
@@ -56,6 +70,11 @@ def main():
             y = np.asarray(jf(inputs(start, stride, count)))
             cases.append({"fn": fn, "sweep": name, "start": start, "stride": stride,
                           "count": count, **describe(y)})
+    jpow = jax.jit(jnp.power)
+    for name, start, stride, ystart, ystride, count in POW_SWEEPS:
+        z = np.asarray(jpow(inputs(start, stride, count), inputs(ystart, ystride, count)))
+        cases.append({"fn": "pow", "sweep": name, "start": start, "stride": stride,
+                      "ystart": ystart, "ystride": ystride, "count": count, **describe(z)})
     write_cases(os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "special.json"),
                 cases)
 

@@ -265,7 +265,14 @@ fn hexes(bytes: &[u8], width: usize, n: usize) -> Vec<String> {
 /// `generalized_normal` (all through `gamma` and then `log`/`exp`) likewise by up to 3 ulp.
 /// The method is a plain forward, so for these the result is accepted within 4 ulp over
 /// outputs the fixture's leading values cover whole. Reported for ferrax-random.
-const KNOWN_ULP: [&str; 4] = ["beta", "dirichlet", "f", "generalized_normal"];
+///
+/// `ball` differs for another, understood reason: the fixture comes from an eager Flax
+/// call, where JAX passes `p` to its jitted `_ball` as a run-time value, so every power in
+/// it is the C library's `powf`; `ferrax_random` follows JAX's jitted-program convention
+/// (a number is a constant of the program, and XLA rewrites `|g| ** 2.0` into
+/// `|g| * |g|`), which is what `tests/golden/random` checks bit for bit. The two differ
+/// by up to 2 ulp.
+const KNOWN_ULP: [&str; 5] = ["ball", "beta", "dirichlet", "f", "generalized_normal"];
 
 fn max_ulp(a: &[String], b: &[String]) -> u64 {
     let ord = |h: &str| -> i64 {

@@ -1283,7 +1283,7 @@ pub fn weibull_min(
         promote_float(d, inv.dtype())
     };
     let e = inv.convert(d2)?;
-    let x = base.convert(d2)?.pow(&e)?;
+    let x = crate::special::pow(&base.convert(d2)?, &e)?;
     let (sc, d3) = weak_operand(&scale, d2, key, op)?;
     x.convert(d3)?.mul(&sc)
 }

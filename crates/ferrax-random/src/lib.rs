@@ -61,11 +61,14 @@
 //!   ulp on ~9% of such inputs (which made ~0.4% of `normal` draws differ). `special::log1p`
 //!   spells out jaxlib's split and rational function, and every sampler uses it. jaxlib
 //!   computes f16 `log1p` in f32, so f16 goes through that f32 form.
-//! - Known remaining differences: `pow(x, y)` with a run-time exponent is correctly rounded
-//!   on the plugin but not in jaxlib, so `weibull_min` differs by 1 ulp on ~0.07% of
-//!   elements (measured at n = 100,000); `beta`, `dirichlet`, `f` and `generalized_normal`
+//! - jaxlib computes f32 `pow(x, y)` with glibc's `powf`; the plugin's is correctly rounded,
+//!   which differs on ~0.07% of arguments (it made `weibull_min` differ at n = 100,000).
+//!   `special::pow` spells out glibc's algorithm, and every sampler uses it; where JAX's
+//!   exponent is a constant of the program (a number), XLA's rewrites of `x ** 2`, `x ** 3`,
+//!   `x ** -1`, `x ** 1` and `x ** 0` are spelled out too.
+//! - Known remaining differences: `beta`, `dirichlet`, `f` and `generalized_normal`
 //!   (through `gamma`, then `log`/`exp`) differ by 1-3 ulp for some keys (seen on 7 of 104
-//!   keys tried in ferrax-nn's stream-method tests; cause not isolated). `maxwell` and
+//!   keys tried in ferrax-nn's stream-method tests; cause not isolated, not `pow`). `maxwell` and
 //!   `double_sided_maxwell` are exact at the golden shapes (up to a few hundred elements)
 //!   but differ by 1 ulp on some elements from 4,096 elements up: the sum of squares is
 //!   contracted into fused multiply-adds differently once XLA vectorises the reduction

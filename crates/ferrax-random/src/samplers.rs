@@ -20,6 +20,7 @@ use crate::config;
 use crate::key::{split2, Key};
 use crate::lanes::{self, c};
 use crate::param::Param;
+use crate::special::{pow, pow_const};
 use crate::SampleOpts;
 
 // ------------------------------------------------------------------------------ helpers
@@ -173,8 +174,14 @@ fn select_keys(mask: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 }
 
 /// JAX's `vmap(_gamma_one)(keys, alpha)`: one gamma (or log-gamma) variate per lane, from
-/// lane keys `[n, 2]` and shapes `alpha: [n]` (a float dtype).
-fn gamma_lanes(keys: &Tensor, alpha: &Tensor, log_space: bool) -> Result<Tensor> {
+/// lane keys `[n, 2]` and shapes `alpha: [n]` (a float dtype). `alpha_value`: alpha's
+/// value where it is a constant of JAX's program (a number), for the boost's power.
+fn gamma_lanes(
+    keys: &Tensor,
+    alpha: &Tensor,
+    log_space: bool,
+    alpha_value: Option<f64>,
+) -> Result<Tensor> {
     let dt = alpha.dtype();
     let n = alpha.shape()[0];
     let zero = || lanes::full(dt, &[n], 0.0);
@@ -242,13 +249,21 @@ fn gamma_lanes(keys: &Tensor, alpha: &Tensor, log_space: bool) -> Result<Tensor>
         d.log()?.add(&v.log()?)?.add(&log_boost)
     } else {
         let samples = c(dt, 1.0).sub(&lanes::uniform(&subkey, dt, 0.0, 1.0)?)?;
-        let boost = Tensor::select(&boost_mask, &c(dt, 1.0), &samples.pow(&inv_alpha)?)?;
+        // XLA folds a constant alpha into the exponent and then rewrites small integer
+        // powers (alpha = 1/2 gives `samples * samples`).
+        let powered = match alpha_value {
+            Some(a) if dt == DType::F32 => {
+                pow_const(&samples, &inv_alpha, (1.0f32 / a as f32) as f64)?
+            }
+            _ => pow(&samples, &inv_alpha)?,
+        };
+        let boost = Tensor::select(&boost_mask, &c(dt, 1.0), &powered)?;
         d.mul(v)?.mul(&boost)
     }
 }
 
 /// `random_gamma_p` for one key: `a` already of the sample dtype and shape.
-fn gamma_array(key: &Key, a: &Tensor, log_space: bool) -> Result<Tensor> {
+fn gamma_array(key: &Key, a: &Tensor, log_space: bool, alpha_value: Option<f64>) -> Result<Tensor> {
     let shape = a.shape().to_vec();
     if let Some(z) = zeros_or(&shape, a.dtype()) {
         return Ok(z);
@@ -256,13 +271,15 @@ fn gamma_array(key: &Key, a: &Tensor, log_space: bool) -> Result<Tensor> {
     let n: usize = shape.iter().product();
     let keys = crate::key_data(&crate::key::split(key, n)?);
     let alpha = a.reshape([n])?;
-    gamma_lanes(&keys, &alpha, log_space)?.reshape(shape)
+    gamma_lanes(&keys, &alpha, log_space, alpha_value)?.reshape(shape)
 }
 
-/// JAX's `_gamma(key, a, shape, dtype, log_space)` with `a` of the sample dtype.
+/// JAX's `_gamma(key, a, shape, dtype, log_space)` with `a` of the sample dtype;
+/// `a_value` is `a`'s value where it is a constant of JAX's program (see [`gamma_lanes`]).
 fn gamma_t(
     key: &Key,
     a: &Tensor,
+    a_value: Option<f64>,
     shape: Option<&[usize]>,
     log_space: bool,
     op: &str,
@@ -277,14 +294,15 @@ fn gamma_t(
     // JAX's `_gamma` is a function of its own: its argument is no constant to XLA's MLIR
     // import (see `lanes::barrier`).
     let a = lanes::barrier(&a.broadcast_to(shape)?)?;
-    gamma_array(key, &a, log_space)
+    gamma_array(key, &a, log_space, a_value)
 }
 
 fn gamma_entry(key: &Key, a: Param, opts: SampleOpts, log_space: bool, op: &str) -> Result<Tensor> {
     key.words(op)?;
     let dt = float_dtype(op, opts.dtype)?;
+    let value = a.as_f64();
     let a = param_to(&a, dt)?;
-    gamma_t(key, &a, opts.shape.as_deref(), log_space, op)
+    gamma_t(key, &a, value, opts.shape.as_deref(), log_space, op)
 }
 
 /// `jax.random.gamma(key, a, shape, dtype)`: standard gamma variates (unit scale) of shape
@@ -348,8 +366,8 @@ pub fn beta(
     let (key_a, key_b) = split2(key)?;
     let a = a.broadcast_to(shape.clone())?;
     let b = b.broadcast_to(shape.clone())?;
-    let lga = gamma_t(&key_a, &a, Some(&shape), true, op)?;
-    let lgb = gamma_t(&key_b, &b, Some(&shape), true, op)?;
+    let lga = gamma_t(&key_a, &a, None, Some(&shape), true, op)?;
+    let lgb = gamma_t(&key_b, &b, None, Some(&shape), true, op)?;
     let log_max = lga.maximum(&lgb)?;
     let ga = lga.sub(&log_max)?.exp()?;
     let gb = lgb.sub(&log_max)?.exp()?;
@@ -424,7 +442,7 @@ pub fn dirichlet(key: &Key, alpha: &Tensor, opts: SampleOpts) -> Result<Tensor> 
     let alpha = alpha.convert(dt)?;
     let mut full = shape.clone();
     full.push(k);
-    let lg = gamma_t(key, &alpha, Some(&full), true, op)?;
+    let lg = gamma_t(key, &alpha, None, Some(&full), true, op)?;
     if full.iter().product::<usize>() == 0 {
         return Ok(lg);
     }
@@ -435,7 +453,7 @@ pub fn dirichlet(key: &Key, alpha: &Tensor, opts: SampleOpts) -> Result<Tensor> 
 fn chisquare_t(key: &Key, df: &Tensor, shape: &[usize], op: &str) -> Result<Tensor> {
     let dt = df.dtype();
     let half = df.div(&c(dt, 2.0))?;
-    let lg = gamma_t(key, &half, Some(shape), true, op)?;
+    let lg = gamma_t(key, &half, None, Some(shape), true, op)?;
     lg.exp()?.mul(&c(dt, 2.0))
 }
 
@@ -506,11 +524,12 @@ pub fn t(key: &Key, df: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
     let dt = float_dtype(op, opts.dtype)?;
     let shape = resolve_shape(op, opts.shape.as_deref(), &[df.shape()])?;
     check_safe_cast(op, dt, &[&df])?;
+    let half_value = df.as_f64().map(|v| (v as f32 / 2.0) as f64);
     let df = param_to(&df, dt)?;
     let (key_n, key_g) = split2(key)?;
     let n = crate::normal(&key_n, &shape, Some(dt))?;
     let half = df.div(&c(dt, 2.0))?;
-    let g = gamma_t(&key_g, &half, Some(&shape), false, op)?;
+    let g = gamma_t(&key_g, &half, half_value, Some(&shape), false, op)?;
     n.mul(&half.div(&g)?.sqrt()?)
 }
 
@@ -531,6 +550,16 @@ fn recip_param(p: &Param, dtype: DType) -> Result<(Tensor, Tensor)> {
     Ok((pt, inv.convert(dtype)?))
 }
 
+/// `x ** y` where `y` is `p`-derived: a number `p` is a constant in JAX's jitted program,
+/// and `value` is then the exponent's value (computed in `y`'s dtype), which selects
+/// XLA's constant-exponent rewrites ([`pow_const`]).
+fn pow_p(x: &Tensor, y: &Tensor, p: &Param, value: impl Fn(f32) -> f32) -> Result<Tensor> {
+    match p.as_f64() {
+        Some(v) if x.dtype() == DType::F32 => pow_const(x, y, value(v as f32) as f64),
+        _ => pow(x, y),
+    }
+}
+
 fn generalized_normal_t(
     key: &Key,
     p: &Param,
@@ -540,9 +569,10 @@ fn generalized_normal_t(
 ) -> Result<Tensor> {
     let (k0, k1) = split2(key)?;
     let (_, inv) = recip_param(p, dt)?;
-    let g = gamma_t(&k0, &inv, Some(shape), false, op)?;
+    let inv_value = p.as_f64().map(|v| (1.0 / v as f32) as f64);
+    let g = gamma_t(&k0, &inv, inv_value, Some(shape), false, op)?;
     let r = crate::rademacher(&k1, shape, Some(dt))?;
-    r.mul(&g.pow(&inv)?)
+    r.mul(&pow_p(&g, &inv, p, |v| 1.0 / v)?)
 }
 
 /// `jax.random.generalized_normal(key, p, shape, dtype)`: variates with density
@@ -601,12 +631,8 @@ pub fn ball(
     let e = crate::exponential(&k2, shape, Some(dt))?;
     let (pt, inv) = recip_param(&p, dt)?;
     let r = shape.len();
-    let norm = g
-        .abs()?
-        .pow(&pt.convert(dt)?)?
-        .sum(&[r])?
-        .add(&e)?
-        .pow(&inv)?;
+    let powers = pow_p(&g.abs()?, &pt.convert(dt)?, &p, |v| v)?;
+    let norm = pow_p(&powers.sum(&[r])?.add(&e)?, &inv, &p, |v| 1.0 / v)?;
     let mut kept = shape.to_vec();
     kept.push(1);
     let dims: Vec<usize> = (0..r).collect();

@@ -204,3 +204,21 @@ fn layouts_differ_and_split_matches_fold_in() {
     };
     assert_ne!(ks, legacy);
 }
+
+#[test]
+fn special_functions_reject_bad_operands() {
+    use ferrax_random::special;
+    let f = Tensor::from_vec(vec![1.0f32, 2.0, 3.0], [3]).unwrap();
+    let i = Tensor::from_vec(vec![1i32, 2, 3], [3]).unwrap();
+    let e = err(special::pow(&i, &i));
+    assert!(e.contains("pow") && e.contains("float"), "{e}");
+    let e = err(special::pow(&f, &Tensor::scalar(2.0f64)));
+    assert!(e.contains("pow") && e.contains("dtype"), "{e}");
+    let e = err(special::pow(
+        &f,
+        &Tensor::from_vec(vec![1.0f32, 2.0], [2]).unwrap(),
+    ));
+    assert!(e.contains("pow"), "{e}");
+    let e = err(special::nextafter(&f, &Tensor::zeros(DType::F32, vec![4])));
+    assert!(e.contains("nextafter"), "{e}");
+}

@@ -1,7 +1,7 @@
-//! `special::log1p` and `special::erf_inv` in f32 against the real JAX 0.10.2, bit for
-//! bit, on the input sweeps of `scripts/golden_special.py` (`tests/golden/special.json`):
-//! the whole f32 bit space on a prime stride, and dense sweeps of the ranges where the
-//! functions switch branches. NaN payloads are not compared (both sides write NaN as
+//! `special::log1p`, `special::erf_inv` and `special::pow` in f32 against the real JAX
+//! 0.10.2, bit for bit, on the input sweeps of `scripts/golden_special.py`
+//! (`tests/golden/special.json`): the whole f32 bit space on a prime stride, and dense
+//! sweeps of the ranges where the functions switch branches (for `pow`, pairs of sweeps). NaN payloads are not compared (both sides write NaN as
 //! 0x7fc00000 before hashing).
 
 use ferrax::prelude::*;
@@ -35,7 +35,7 @@ fn sweep(start: u64, stride: u64, count: u64) -> Vec<f32> {
 }
 
 #[test]
-fn log1p_and_erf_inv_match_jax_bits() {
+fn log1p_erf_inv_and_pow_match_jax_bits() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/golden/special.json"
@@ -43,10 +43,11 @@ fn log1p_and_erf_inv_match_jax_bits() {
     let text_json = std::fs::read_to_string(path).expect("read tests/golden/special.json");
     let doc: serde_json::Value = serde_json::from_str(&text_json).expect("parse special.json");
     let cases = doc["cases"].as_array().expect("cases");
-    assert!(cases.len() >= 8, "special.json has {} cases", cases.len());
+    assert!(cases.len() >= 12, "special.json has {} cases", cases.len());
 
     let mut log1p = ferrax::jit(|x: &Tensor| special::log1p(x));
     let mut erf_inv = ferrax::jit(|x: &Tensor| special::erf_inv(x));
+    let mut pow = ferrax::jit(|x: &Tensor, y: &Tensor| special::pow(x, y));
     let mut failures = Vec::new();
     for case in cases {
         let (fname, name) = (text(case, "fn"), text(case, "sweep"));
@@ -56,6 +57,11 @@ fn log1p_and_erf_inv_match_jax_bits() {
         let y = match fname {
             "log1p" => log1p.call(&[&x]),
             "erf_inv" => erf_inv.call(&[&x]),
+            "pow" => {
+                let ys = sweep(int(case, "ystart"), int(case, "ystride"), n as u64);
+                let y = Array::from_vec(ys, vec![n]).expect("exponent array");
+                pow.call(&[&x, &y])
+            }
             other => panic!("special.json: unknown fn {other}"),
         }
         .and_then(|y| y.to_vec::<f32>())
