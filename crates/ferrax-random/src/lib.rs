@@ -66,9 +66,16 @@
 //!   `special::pow` spells out glibc's algorithm, and every sampler uses it; where JAX's
 //!   exponent is a constant of the program (a number), XLA's rewrites of `x ** 2`, `x ** 3`,
 //!   `x ** -1`, `x ** 1` and `x ** 0` are spelled out too.
-//! - Known remaining differences: `beta`, `dirichlet`, `f` and `generalized_normal`
-//!   (through `gamma`, then `log`/`exp`) differ by 1-3 ulp for some keys (seen on 7 of 104
-//!   keys tried in ferrax-nn's stream-method tests; cause not isolated, not `pow`). `maxwell` and
+//! - Which JAX program is the reference matters: JAX's own results differ between an eager
+//!   call (numbers reach the sampler's inner `jit` as run-time values) and a call inside a
+//!   user's `jax.jit` (numbers are constants XLA folds). ferrax follows the jitted program:
+//!   for keys `fold_in(key(s), c)`, s < 6, c < 3, both layouts, `beta(2, 3)`, `f(3, 5)` and
+//!   `generalized_normal(1.5)` equal jitted JAX in 36 of 36 keys, while JAX's eager results
+//!   differ from its jitted ones in 36, 33 and 30 of them (by 1-3 ulp).
+//! - Known remaining differences: `dirichlet` with `alpha = [1, 2, 3]`, shape (2,), over
+//!   those 36 keys: with `alpha` a program input, 27 keys bit-exact and the rest within
+//!   2 ulp; with `alpha` a constant of the program, 1 key bit-exact and the rest within
+//!   5 ulp (jitted JAX gives the same bits either way). Cause not isolated. `maxwell` and
 //!   `double_sided_maxwell` are exact at the golden shapes (up to a few hundred elements)
 //!   but differ by 1 ulp on some elements from 4,096 elements up: the sum of squares is
 //!   contracted into fused multiply-adds differently once XLA vectorises the reduction
