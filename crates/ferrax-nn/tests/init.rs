@@ -16,11 +16,10 @@ use ferrax::nn::init::{self, Distribution, FanAxes, FanMode, Initializer};
 use ferrax::prelude::*;
 use ferrax::random::{self, config};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 mod common;
-use common::{dtype_of, usizes};
+use common::{dtype_of, hexes, sha, usizes};
 
 fn golden() -> &'static Value {
     static G: OnceLock<Value> = OnceLock::new();
@@ -94,27 +93,6 @@ fn make(name: &str, p: &Value) -> Initializer {
         "delta_orthogonal" => init::delta_orthogonal(f(p, "scale", 1.0), col),
         other => panic!("initialiser {other}"),
     }
-}
-
-fn sha(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn hexes(bytes: &[u8], width: usize, n: usize) -> Vec<String> {
-    bytes
-        .chunks(width)
-        .take(n)
-        .map(|c| {
-            let v = c
-                .iter()
-                .enumerate()
-                .fold(0u64, |acc, (i, b)| acc | (*b as u64) << (8 * i));
-            format!("0x{v:0w$x}", w = 2 * width)
-        })
-        .collect()
 }
 
 fn to_f64(bits: u64, d: DType) -> f64 {

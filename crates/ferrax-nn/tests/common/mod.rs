@@ -79,3 +79,28 @@ pub fn check_bits(a: &Array, want: &Value, what: &str) {
     assert_eq!(a.shape(), shape.as_slice(), "{what}: shape");
     assert_eq!(bits_of(a), bits, "{what}: bits");
 }
+
+/// SHA-256 of `bytes`, lower-case hex (how the fixtures record whole outputs).
+pub fn sha(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The first `n` little-endian values of `width` bytes in `bytes`, as `0x`-prefixed hex of
+/// the value's full width (how the fixtures record leading values).
+pub fn hexes(bytes: &[u8], width: usize, n: usize) -> Vec<String> {
+    bytes
+        .chunks(width)
+        .take(n)
+        .map(|c| {
+            let v = c
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (i, b)| acc | (*b as u64) << (8 * i));
+            format!("0x{v:0w$x}", w = 2 * width)
+        })
+        .collect()
+}
