@@ -20,7 +20,7 @@ use crate::config;
 use crate::key::{split2, Key};
 use crate::lanes::{self, c};
 use crate::param::Param;
-use crate::special::{pow, pow_const};
+use crate::special::pow_const;
 use crate::SampleOpts;
 
 // ------------------------------------------------------------------------------ helpers
@@ -251,12 +251,7 @@ fn gamma_lanes(
         let samples = c(dt, 1.0).sub(&lanes::uniform(&subkey, dt, 0.0, 1.0)?)?;
         // XLA folds a constant alpha into the exponent and then rewrites small integer
         // powers (alpha = 1/2 gives `samples * samples`).
-        let powered = match alpha_value {
-            Some(a) if dt == DType::F32 => {
-                pow_const(&samples, &inv_alpha, (1.0f32 / a as f32) as f64)?
-            }
-            _ => pow(&samples, &inv_alpha)?,
-        };
+        let powered = pow_const(&samples, &inv_alpha, alpha_value.map(|a| 1.0 / a as f32))?;
         let boost = Tensor::select(&boost_mask, &c(dt, 1.0), &powered)?;
         d.mul(v)?.mul(&boost)
     }
@@ -554,10 +549,7 @@ fn recip_param(p: &Param, dtype: DType) -> Result<(Tensor, Tensor)> {
 /// and `value` is then the exponent's value (computed in `y`'s dtype), which selects
 /// XLA's constant-exponent rewrites ([`pow_const`]).
 fn pow_p(x: &Tensor, y: &Tensor, p: &Param, value: impl Fn(f32) -> f32) -> Result<Tensor> {
-    match p.as_f64() {
-        Some(v) if x.dtype() == DType::F32 => pow_const(x, y, value(v as f32) as f64),
-        _ => pow(x, y),
-    }
+    pow_const(x, y, p.as_f64().map(|v| value(v as f32)))
 }
 
 fn generalized_normal_t(

@@ -83,14 +83,18 @@ pub fn pow(x: &Tensor, y: &Tensor) -> Result<Tensor> {
     }
 }
 
-/// [`pow`] with an exponent that is a compile-time constant in JAX's program (a Python
-/// number reaching a jitted sampler), given as the tensor `y` and its value `e`. jaxlib's
-/// XLA rewrites `x ** e` for `e` in {0, 1, 2, 3, -1} (to `1`, `x`, `x * x`, `x * x * x`
-/// and `1 / x`) and calls `powf` otherwise; the plugin's XLA rewrites a different set
-/// (`x ** 0.5` becomes `sqrt(x)`), so the rewrite is spelled out here.
-pub(crate) fn pow_const(x: &Tensor, y: &Tensor, e: f64) -> Result<Tensor> {
+/// [`pow`] where JAX's exponent may be a compile-time constant of its program (a Python
+/// number reaching a jitted sampler): `value` is then the exponent's f32 value (the tensor
+/// `y` holds it too), otherwise `None`. jaxlib's XLA rewrites an f32 `x ** e` for `e` in
+/// {0, 1, 2, 3, -1} (to `1`, `x`, `x * x`, `x * x * x` and `1 / x`) and calls `powf`
+/// otherwise; the plugin's XLA rewrites a different set (`x ** 0.5` becomes `sqrt(x)`),
+/// so the rewrite is spelled out here.
+pub(crate) fn pow_const(x: &Tensor, y: &Tensor, value: Option<f32>) -> Result<Tensor> {
     x.check()?;
-    let one = || Tensor::scalar_like(x.dtype(), 1.0);
+    let e = match value {
+        Some(e) if x.dtype() == DType::F32 => e,
+        _ => return pow(x, y),
+    };
     if e == 0.0 {
         Ok(Tensor::full(x.dtype(), x.shape().to_vec(), 1.0))
     } else if e == 1.0 {
@@ -100,7 +104,7 @@ pub(crate) fn pow_const(x: &Tensor, y: &Tensor, e: f64) -> Result<Tensor> {
     } else if e == 3.0 {
         x.mul(x)?.mul(x)
     } else if e == -1.0 {
-        one().div(x)
+        Tensor::scalar_like(x.dtype(), 1.0).div(x)
     } else {
         pow(x, y)
     }
