@@ -371,6 +371,28 @@ LARGE_CASES = {
 }
 
 
+# jaxlib's XLA sums maxwell's three squares one way below 4,096 normal draws (1,365
+# variates: two fused multiply-adds) and another way from there up (a pairwise vector
+# reduction, no FMA), so both sides of that edge, in every float dtype and mode.
+# (At 4,096 results and more the fusion takes double_sided_maxwell's scale and shift too,
+# without the multiply-add XLA makes of them below: hence a scale that rounds.)
+MAXWELL_SIZES = [(7, 3), (1365,), (1366,), (2, 1000), (5000,)]
+
+
+def maxwell_size_cases(double_sided):
+    def cases(x64):
+        dts = [None, "float16", "bfloat16"] + (["float32"] if x64 else [])
+        cs = []
+        for s in MAXWELL_SIZES:
+            for dt in dts:
+                c = {"shape": list(s), "dtype": dt}
+                if double_sided:
+                    c = {"loc": 0.3, "scale": 1.3, **c}
+                cs.append(c)
+        return cs
+    return cases
+
+
 def main():
     w = Writer(OUT_DIR)
     key_cases(w)
@@ -402,6 +424,8 @@ def main():
     run(w, "lognormal", "lognormal", lognormal_cases)
     for fn, args in LARGE_CASES.items():
         run(w, "large_" + fn, fn, [args], modes=[(False, True)], seeds=[0])
+    run(w, "large_maxwell", "maxwell", maxwell_size_cases(False))
+    run(w, "large_double_sided_maxwell", "double_sided_maxwell", maxwell_size_cases(True))
     set_mode(False, True)
     w.write()
 

@@ -18,6 +18,7 @@ use crate::special::{
     argmax, cumsum, div_bcast, erf_inv, erf_inv_in, log1p, nextafter, opaque, searchsorted, top_k,
     Log1pForm,
 };
+use crate::ynn;
 
 // ------------------------------------------------------------------------------ helpers
 
@@ -1162,18 +1163,57 @@ pub fn maxwell(key: &Key, shape: &[usize], dtype: Option<DType>) -> Result<Tenso
 }
 
 fn maxwell_t(key: &Key, shape: &[usize], d: DType, op: &str) -> Result<Tensor> {
+    let m = maxwell_core(key, shape, d, op)?;
+    m.convert(d)
+}
+
+/// `jnp.linalg.norm(normal(key, shape + (3,)), axis=-1)`, in the dtype its consumers see:
+/// `d`, or f32 for a bf16 result that jaxlib computes inside a YNNPACK fusion
+/// ([`ynn`]), where it is rounded to bf16 only at the fusion's end.
+fn maxwell_core(key: &Key, shape: &[usize], d: DType, op: &str) -> Result<Tensor> {
     let mut s3 = shape.to_vec();
     s3.push(3);
-    let x = normal_in(key, &s3, d, op, Log1pForm::Op)?;
-    // jnp.linalg.norm: jnp.sum accumulates f16/bf16 in f32.
-    let sq = x.mul(&x)?;
-    if matches!(d, DType::F16 | DType::BF16) {
-        sq.convert(DType::F32)?
-            .sum(&[shape.len()])?
-            .convert(d)?
-            .sqrt()
-    } else {
-        sq.sum(&[shape.len()])?.sqrt()
+    let n: usize = shape.iter().product();
+    if !ynn::prefers(3 * n) {
+        // jaxlib's XLA emits the reduction (two fused multiply-adds); the plugin's
+        // matches it. jnp.sum accumulates f16/bf16 in f32.
+        let x = normal_in(key, &s3, d, op, Log1pForm::Op)?;
+        let sq = x.mul(&x)?;
+        return if matches!(d, DType::F16 | DType::BF16) {
+            sq.convert(DType::F32)?
+                .sum(&[shape.len()])?
+                .convert(d)?
+                .sqrt()
+        } else {
+            sq.sum(&[shape.len()])?.sqrt()
+        };
+    }
+    // From 4,096 draws on, jaxlib's reduce is YNNPACK's, and with it the squares and (f32,
+    // f64, bf16) the normal's last multiply; with as many results, the sqrt too.
+    let sq = match d {
+        DType::F16 => {
+            let x = normal_in(key, &s3, d, op, Log1pForm::Op)?;
+            x.mul(&x)?.convert(DType::F32)?
+        }
+        DType::BF16 => {
+            let fi = finfo(d);
+            let u = uniform_f(key, &s3, d, -1.0 + fi.epsneg, 1.0, op)?;
+            let z = erf_inv_in(&u.convert(DType::F32)?, Log1pForm::Op)?;
+            let sqrt2 = k(d, std::f64::consts::SQRT_2).convert(DType::F32)?;
+            let x = ynn::rounded(&z.mul(&sqrt2)?)?;
+            x.mul(&x)?
+        }
+        _ => {
+            let x = ynn::rounded(&normal_in(key, &s3, d, op, Log1pForm::Op)?)?;
+            x.mul(&x)?
+        }
+    };
+    let sum = ynn::sum3_last(&sq)?;
+    match d {
+        DType::F16 => sum.convert(d)?.sqrt(),
+        DType::BF16 if ynn::prefers(n) => sum.sqrt(),
+        DType::BF16 => sum.convert(d)?.convert(DType::F32)?.sqrt(),
+        _ => sum.sqrt(),
     }
 }
 
@@ -1219,12 +1259,21 @@ pub fn double_sided_maxwell(
     };
     s.extend_from_slice(&ps);
     let (mk, rk) = split2(key)?;
-    let m = maxwell_t(&mk, &s, d, op)?;
+    let m = maxwell_core(&mk, &s, d, op)?;
     let sign = rademacher(&rk, &s, Some(d))?;
-    let x = sign.mul(&m)?;
     let (sc, d2) = weak_operand(&scale, d, key, op)?;
-    let x = x.convert(d2)?.mul(&sc)?;
     let (lc, d3) = weak_operand(&loc, d2, key, op)?;
+    let n: usize = s.iter().product();
+    if ynn::prefers(n) && d != DType::F16 && d2 == d && d3 == d {
+        // jaxlib's YNNPACK fusion of maxwell's sum also takes these ops: each rounded on
+        // its own (no multiply-add), and bf16 computed in f32 and rounded once at the end.
+        let c = m.dtype();
+        let x = ynn::rounded(&sign.convert(c)?.mul(&m)?)?;
+        let x = ynn::rounded(&x.mul(&sc.convert(c)?)?)?;
+        return x.add(&lc.convert(c)?)?.convert(d);
+    }
+    let x = sign.mul(&m.convert(d)?)?;
+    let x = x.convert(d2)?.mul(&sc)?;
     x.convert(d3)?.add(&lc)
 }
 

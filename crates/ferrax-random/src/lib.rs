@@ -72,14 +72,28 @@
 //!   for keys `fold_in(key(s), c)`, s < 6, c < 3, both layouts, `beta(2, 3)`, `f(3, 5)` and
 //!   `generalized_normal(1.5)` equal jitted JAX in 36 of 36 keys, while JAX's eager results
 //!   differ from its jitted ones in 36, 33 and 30 of them (by 1-3 ulp).
-//! - Known remaining differences: `dirichlet` with `alpha = [1, 2, 3]`, shape (2,), over
-//!   those 36 keys: with `alpha` a program input, 27 keys bit-exact and the rest within
-//!   2 ulp; with `alpha` a constant of the program, 1 key bit-exact and the rest within
-//!   5 ulp (jitted JAX gives the same bits either way). Cause not isolated. `maxwell` and
-//!   `double_sided_maxwell` are exact at the golden shapes (up to a few hundred elements)
-//!   but differ by 1 ulp on some elements from 4,096 elements up: the sum of squares is
-//!   contracted into fused multiply-adds differently once XLA vectorises the reduction
-//!   (measured at n = 4,096 to 100,000, both layouts).
+//! - jaxlib's XLA hands every reduction of 4,096 or more elements (and the elementwise
+//!   ops of that size around it) to YNNPACK, whose arithmetic differs from XLA's: no fused
+//!   multiply-adds, its own summation order, bf16 without intermediate rounding. Below that
+//!   size `maxwell`'s sum of squares is two multiply-adds, from it on `(x0² + x2²) + x1²`
+//!   rounded term by term. `maxwell`, `double_sided_maxwell` and `ball` (three coordinates,
+//!   `p` of 1, 2 or 3) switch at the same size (module `ynn`); golden cases on both sides,
+//!   every float dtype.
+//! - A `log` that jaxlib's XLA leaves alone in a kernel (`dirichlet`'s `log(V)`, which two
+//!   fusions consume) is computed with the C library's `logf` on some lanes, depending on
+//!   the array's size ([`special::log_libm`] spells glibc's algorithm out); LLVM makes a
+//!   vectorised `x ** 0.5` with a constant exponent a square root (`generalized_normal`
+//!   and `ball` with `p = 2`); XLA makes `g / (s ** (1 / p))` a product with
+//!   `s ** -(1 / p)` (`ball`); and it folds the gamma sampler's `log(alpha - 1/3)` for a
+//!   constant alpha of one value but not for a constant array (`dirichlet`), which the
+//!   plugin's XLA would fold with a correctly rounded `log`.
+//! - Known remaining differences, measured against jitted jaxlib 0.10.2: `dirichlet` with
+//!   4,096 or more elements (its max, exp and sum run in YNNPACK, whose `exp` and `log` are
+//!   its own: 1,731-1,853 of 4,400 elements differ, up to 23 ulp, alpha `[0.3, 1.2, 2.1,
+//!   3.0]`, 3 keys); `ball` with 4,096 or more elements and a `p` other than 1, 2, 3 (the
+//!   powers run in YNNPACK's `pow`), or with 4,096 or more results (its final power too).
+//!   Where JAX's own results depend on how a sampler is embedded in a larger program, they
+//!   can change here too (see the end of this section).
 //! - JAX passes Python-number parameters (`minval`, `p`, `scale`, ...) to its jitted
 //!   samplers as run-time values; here they are constants, so they are made opaque to
 //!   XLA's folding (otherwise `pow(x, 1 / 2.0)` becomes `sqrt(x)`, and `wald` re-associates).
@@ -112,6 +126,7 @@ mod param;
 mod samplers;
 pub mod special;
 pub mod threefry;
+mod ynn;
 
 pub use dist::{
     bernoulli, categorical, cauchy, choice, double_sided_maxwell, exponential, geometric, gumbel,

@@ -4,6 +4,10 @@
 //! 1-2 ulp disagreements of an XLA whose `log1p` rounds differently from jaxlib's show up
 //! (3-4% of elements of exponential, laplace and logistic, 0.4% of normal and
 //! truncated_normal, before ferrax spelled out jaxlib's `log1p`).
+//!
+//! Also `maxwell` and `double_sided_maxwell` on both sides of 4,096 normal draws, where
+//! jaxlib's XLA switches how it sums the three squares (`large_*maxwell.jsonl`), in every
+//! float dtype and mode.
 
 mod golden;
 
@@ -61,4 +65,26 @@ fn logistic_large() {
     check("large_logistic", |_c: &Case, k, a: &Args| -> R {
         random::logistic(k, &shape(a), a.dtype("dtype"))
     });
+}
+
+#[test]
+fn maxwell_sizes() {
+    check("large_maxwell", |_c: &Case, k, a: &Args| -> R {
+        random::maxwell(k, &shape(a), a.dtype("dtype"))
+    });
+}
+
+#[test]
+fn double_sided_maxwell_sizes() {
+    check(
+        "large_double_sided_maxwell",
+        |_c: &Case, k, a: &Args| -> R {
+            match (a.param("loc"), a.param("scale")) {
+                (Some(loc), Some(scale)) => {
+                    random::double_sided_maxwell(k, loc, scale, &shape(a), a.dtype("dtype"))
+                }
+                _ => Err(ferrax::Error::invalid("fixture", "loc and scale expected")),
+            }
+        },
+    );
 }
