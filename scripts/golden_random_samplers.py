@@ -75,13 +75,14 @@ def call_jitted(f, seed, args):
     return jax.jit(g)(R.key_data(R.key(seed)), arrays)
 
 
-def run(w, family, fn, cases, modes=MODES_TWO):
-    """cases(x64, part) -> list of arg dicts; each is run for every seed of the mode."""
+def run(w, family, fn, cases, modes=MODES_TWO, seeds=None):
+    """cases(x64, part) -> list of arg dicts; each is run for every seed of the mode (or
+    of `seeds`)."""
     f = getattr(R, fn)
     for x64, part in modes:
         set_mode(x64, part)
         for args in cases(x64, part):
-            for seed in seeds_for(x64, part):
+            for seed in seeds if seeds is not None else seeds_for(x64, part):
                 w.add(family, fn, seed, x64, part, args, call_jitted(f, seed, args))
 
 
@@ -125,6 +126,27 @@ def dirichlet_cases(x64, part=True):
              "dtype": fdt(x64)},
             {"alpha": np.array([[0.1, 0.5], [5.0, 2.0]], npf(x64)), "shape": None,
              "dtype": None}]
+
+
+# Many keys for dirichlet: jaxlib computes the log-gamma draws' `log(V)` in a kernel of its
+# own (two fusions consume the draws), which for some sizes calls the C library's `logf`
+# and differs from XLA's fused `log` in the last bit for some draws (9 of the first case's
+# 36 keys showed it). The sizes (batch * len(alpha) = 3, 5, 7, 9, 12, 14, 16, 30, 1200)
+# cover the ways that kernel splits its lanes.
+DIRICHLET_SEEDS = list(range(18))
+DIRICHLET_SIZE_SEEDS = [0, 1, 2]
+
+
+def dirichlet_key_cases(x64, part=True):
+    return [{"alpha": np.array([1.0, 2.0, 3.0], np.float32), "shape": [2], "dtype": None}]
+
+
+def dirichlet_size_cases(x64, part=True):
+    def a(k):
+        return np.linspace(0.3, 3.0, k).astype(np.float32)
+    return [{"alpha": a(k), "shape": [b], "dtype": None}
+            for k, b in [(3, 1), (5, 1), (7, 1), (3, 3), (4, 3), (7, 2), (4, 4), (3, 10),
+                         (4, 300)]]
 
 
 def chisquare_cases(x64, part=True):
@@ -178,6 +200,23 @@ def ball_cases(x64, part=True):
             {"d": 2, "p": 1.0, "shape": [], "dtype": None}]
 
 
+# Sizes where jaxlib's compiler changes the arithmetic: LLVM makes a vectorised
+# `x ** 0.5` (a constant exponent) a square root, and from 4,096 draws on the sum of
+# ball's powers is YNNPACK's. f32, seeds 0-2, both layouts.
+SIZE_SEEDS = [0, 1, 2]
+
+
+def gn_size_cases(x64, part=True):
+    return [{"p": p, "shape": list(s), "dtype": None}
+            for p, s in [(2.0, (1,)), (2.0, (300, 3)), (2.0, (1500, 3)), (1.5, (300, 3))]]
+
+
+def ball_size_cases(x64, part=True):
+    return [{"d": d, "p": p, "shape": [n], "dtype": None}
+            for n, d, p in [(300, 3, 2.0), (300, 3, 1.5), (50, 5, 1.0), (100, 2, 0.5),
+                            (1500, 3, 2.0), (1500, 3, 1.0), (2000, 2, 0.5)]]
+
+
 def orthogonal_cases(x64, part=True):
     return [{"n": 3, "shape": [], "dtype": fdt(x64)},
             {"n": 4, "shape": [2], "dtype": None},
@@ -223,6 +262,10 @@ def main():
     run(w, "gamma", "loggamma", loggamma_cases, MODES_ALL)
     run(w, "beta", "beta", beta_cases)
     run(w, "dirichlet", "dirichlet", dirichlet_cases)
+    run(w, "dirichlet_keys", "dirichlet", dirichlet_key_cases,
+        [(False, True), (False, False)], DIRICHLET_SEEDS)
+    run(w, "dirichlet_sizes", "dirichlet", dirichlet_size_cases,
+        [(False, True), (False, False)], DIRICHLET_SIZE_SEEDS)
     run(w, "chisquare", "chisquare", chisquare_cases)
     run(w, "f", "f", f_cases)
     run(w, "t", "t", t_cases)
@@ -231,6 +274,9 @@ def main():
     run(w, "multinomial", "multinomial", multinomial_cases)
     run(w, "generalized_normal", "generalized_normal", gn_cases)
     run(w, "ball", "ball", ball_cases)
+    run(w, "generalized_normal_sizes", "generalized_normal", gn_size_cases,
+        [(False, True), (False, False)], SIZE_SEEDS)
+    run(w, "ball_sizes", "ball", ball_size_cases, [(False, True), (False, False)], SIZE_SEEDS)
     run(w, "orthogonal", "orthogonal", orthogonal_cases)
     run(w, "multivariate_normal", "multivariate_normal", mvn_cases)
     w.write()

@@ -1,6 +1,7 @@
-"""Golden values for ferrax-random's `special` functions (`log1p`, `erf_inv`, `pow`) on
-f32, from the real JAX: jaxlib's XLA computes them with its own expansions (and calls the
-C library's `powf`), and ferrax must give the same bits on the XLA CPU plugin.
+"""Golden values for ferrax-random's `special` functions (`log1p`, `erf_inv`, `pow`,
+`log_libm`) on f32, from the real JAX: jaxlib's XLA computes them with its own expansions
+(and calls the C library's `powf`, and `logf` for a lone small `log` kernel), and ferrax
+must give the same bits on the XLA CPU plugin.
 
     pip install jax==0.10.2 jaxlib==0.10.2
     python3 scripts/golden_special.py     # writes tests/golden/special.json
@@ -50,6 +51,28 @@ POW_SWEEPS = [
 ]
 
 
+# (name, start, stride, count) for log_libm: the `log` of a kernel jaxlib's XLA leaves
+# alone, which for 3 elements calls the C library's `logf` on each (see
+# ferrax_random::special::lone_log): computed by jit(jnp.log) on arrays of 3, so the
+# values are jaxlib's own (denormals flushed, as jaxlib runs).
+# Subnormal arguments are left out (ferrax gives -inf there, where jaxlib's call gives
+# glibc's subnormal path on a flushed value, or NaN; see ferrax-random's special/logf.rs).
+LOG_SWEEPS = [
+    ("positive_normal_and_up", 0x00800000, 4099, (0x80000000 - 0x00800000) // 4099),
+    ("negative_normal_and_down", 0x80800000, 4099, (0x100000000 - 0x80800000) // 4099),
+    ("zeros_and_infinities", 0x00000000, 0x7F800000, 4),
+    ("half_to_two", 0x3F000000, 53, 0x01000000 // 53),
+]
+
+
+def lone_log(x):
+    """jnp.log of x, three elements per program call."""
+    f = jax.jit(jnp.log)
+    pad = (-len(x)) % 3
+    rows = np.concatenate([x, np.ones(pad, np.float32)]).reshape(-1, 3)
+    return np.concatenate([np.asarray(f(r)) for r in rows])[:len(x)]
+
+
 def inputs(start, stride, count):
     i = np.arange(count, dtype=np.uint64)
     return ((start + i * stride) % (1 << 32)).astype(np.uint32).view(np.float32)
@@ -75,6 +98,10 @@ def main():
         z = np.asarray(jpow(inputs(start, stride, count), inputs(ystart, ystride, count)))
         cases.append({"fn": "pow", "sweep": name, "start": start, "stride": stride,
                       "ystart": ystart, "ystride": ystride, "count": count, **describe(z)})
+    for name, start, stride, count in LOG_SWEEPS:
+        y = lone_log(inputs(start, stride, count))
+        cases.append({"fn": "log_libm", "sweep": name, "start": start, "stride": stride,
+                      "count": count, **describe(y)})
     write_cases(os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "special.json"),
                 cases)
 

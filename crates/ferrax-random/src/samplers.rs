@@ -20,7 +20,8 @@ use crate::config;
 use crate::key::{split2, Key};
 use crate::lanes::{self, c};
 use crate::param::Param;
-use crate::special::pow_const;
+use crate::special::{lone_log, opaque, pow_const};
+use crate::ynn;
 use crate::SampleOpts;
 
 // ------------------------------------------------------------------------------ helpers
@@ -173,14 +174,29 @@ fn select_keys(mask: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
     Tensor::select(&m, a, b)
 }
 
+/// What the gamma sampler returns, and how jaxlib computes its last `log`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GammaOut {
+    /// Gamma variates.
+    Linear,
+    /// Log-gamma variates, `log(V)` fused with the rest (XLA's own polynomial).
+    Log,
+    /// Log-gamma variates whose `log(V)` jaxlib's XLA leaves in a kernel of its own
+    /// (`dirichlet`, where two fusions consume the draws), which computes some lanes with
+    /// the C library's `logf` ([`lone_log`]).
+    LogLone,
+}
+
 /// JAX's `vmap(_gamma_one)(keys, alpha)`: one gamma (or log-gamma) variate per lane, from
 /// lane keys `[n, 2]` and shapes `alpha: [n]` (a float dtype). `alpha_value`: alpha's
 /// value where it is a constant of JAX's program (a number), for the boost's power.
+/// `array_alpha`: alpha came from more than one value (see the end of the body).
 fn gamma_lanes(
     keys: &Tensor,
     alpha: &Tensor,
-    log_space: bool,
+    out: GammaOut,
     alpha_value: Option<f64>,
+    array_alpha: bool,
 ) -> Result<Tensor> {
     let dt = alpha.dtype();
     let n = alpha.shape()[0];
@@ -201,7 +217,7 @@ fn gamma_lanes(
 
     // (key, X, V, U) start so that every lane draws.
     let init = [key, zero()?, full(1.0)?, full(2.0)?];
-    let out = Tensor::while_loop(
+    let drawn = Tensor::while_loop(
         &init,
         |s| lanes::any(&keep_drawing(&s[1], &s[2], &s[3], &d)?),
         |s| {
@@ -240,13 +256,27 @@ fn gamma_lanes(
             ])
         },
     )?;
-    let v = &out[2];
+    let v = &drawn[2];
     let inv_alpha = c(dt, 1.0).div(alpha)?;
-    if log_space {
+    if out != GammaOut::Linear {
         let log_samples = lanes::exponential(&subkey, dt)?.neg()?;
         let skip = boost_mask.bitor(&log_samples.eq(&c(dt, 0.0))?)?;
         let log_boost = Tensor::select(&skip, &c(dt, 0.0), &log_samples.mul(&inv_alpha)?)?;
-        d.log()?.add(&v.log()?)?.add(&log_boost)
+        let log_v = if out == GammaOut::LogLone {
+            lone_log(v)?
+        } else {
+            v.log()?
+        };
+        // XLA folds `log(d)` for a constant alpha of one value (a broadcast scalar), in
+        // jaxlib and in the plugin alike; for a constant array jaxlib computes it at run
+        // time (its polynomial), where the plugin would fold it with a correctly rounded
+        // `log`, so it is hidden from the plugin's folding then.
+        let log_d = if array_alpha {
+            opaque(&d, &keys.slice_axis(1, 0, 1)?.reshape([n])?)?.log()?
+        } else {
+            d.log()?
+        };
+        log_d.add(&log_v)?.add(&log_boost)
     } else {
         let samples = c(dt, 1.0).sub(&lanes::uniform(&subkey, dt, 0.0, 1.0)?)?;
         // XLA folds a constant alpha into the exponent and then rewrites small integer
@@ -258,7 +288,13 @@ fn gamma_lanes(
 }
 
 /// `random_gamma_p` for one key: `a` already of the sample dtype and shape.
-fn gamma_array(key: &Key, a: &Tensor, log_space: bool, alpha_value: Option<f64>) -> Result<Tensor> {
+fn gamma_array(
+    key: &Key,
+    a: &Tensor,
+    out: GammaOut,
+    alpha_value: Option<f64>,
+    array_alpha: bool,
+) -> Result<Tensor> {
     let shape = a.shape().to_vec();
     if let Some(z) = zeros_or(&shape, a.dtype()) {
         return Ok(z);
@@ -266,7 +302,7 @@ fn gamma_array(key: &Key, a: &Tensor, log_space: bool, alpha_value: Option<f64>)
     let n: usize = shape.iter().product();
     let keys = crate::key_data(&crate::key::split(key, n)?);
     let alpha = a.reshape([n])?;
-    gamma_lanes(&keys, &alpha, log_space, alpha_value)?.reshape(shape)
+    gamma_lanes(&keys, &alpha, out, alpha_value, array_alpha)?.reshape(shape)
 }
 
 /// JAX's `_gamma(key, a, shape, dtype, log_space)` with `a` of the sample dtype;
@@ -276,7 +312,7 @@ fn gamma_t(
     a: &Tensor,
     a_value: Option<f64>,
     shape: Option<&[usize]>,
-    log_space: bool,
+    out: GammaOut,
     op: &str,
 ) -> Result<Tensor> {
     let shape = match shape {
@@ -288,16 +324,17 @@ fn gamma_t(
     };
     // JAX's `_gamma` is a function of its own: its argument is no constant to XLA's MLIR
     // import (see `lanes::barrier`).
+    let array_alpha = a.shape().iter().product::<usize>() > 1;
     let a = lanes::barrier(&a.broadcast_to(shape)?)?;
-    gamma_array(key, &a, log_space, a_value)
+    gamma_array(key, &a, out, a_value, array_alpha)
 }
 
-fn gamma_entry(key: &Key, a: Param, opts: SampleOpts, log_space: bool, op: &str) -> Result<Tensor> {
+fn gamma_entry(key: &Key, a: Param, opts: SampleOpts, out: GammaOut, op: &str) -> Result<Tensor> {
     key.words(op)?;
     let dt = float_dtype(op, opts.dtype)?;
     let value = a.as_f64();
     let a = param_to(&a, dt)?;
-    gamma_t(key, &a, value, opts.shape.as_deref(), log_space, op)
+    gamma_t(key, &a, value, opts.shape.as_deref(), out, op)
 }
 
 /// `jax.random.gamma(key, a, shape, dtype)`: standard gamma variates (unit scale) of shape
@@ -316,7 +353,7 @@ fn gamma_entry(key: &Key, a: Param, opts: SampleOpts, log_space: bool, op: &str)
 /// # Ok::<(), ferrax::Error>(())
 /// ```
 pub fn gamma(key: &Key, a: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
-    gamma_entry(key, a.into(), opts, false, "gamma")
+    gamma_entry(key, a.into(), opts, GammaOut::Linear, "gamma")
 }
 
 /// `jax.random.loggamma(key, a, shape, dtype)`: the log of gamma variates, computed in log
@@ -331,7 +368,7 @@ pub fn gamma(key: &Key, a: impl Into<Param>, opts: SampleOpts) -> Result<Tensor>
 /// # Ok::<(), ferrax::Error>(())
 /// ```
 pub fn loggamma(key: &Key, a: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
-    gamma_entry(key, a.into(), opts, true, "loggamma")
+    gamma_entry(key, a.into(), opts, GammaOut::Log, "loggamma")
 }
 
 /// `jax.random.beta(key, a, b, shape, dtype)`: Beta(`a`, `b`) variates, from two log-gamma
@@ -359,10 +396,10 @@ pub fn beta(
     let a = param_to(&a, dt)?;
     let b = param_to(&b, dt)?;
     let (key_a, key_b) = split2(key)?;
-    let a = a.broadcast_to(shape.clone())?;
-    let b = b.broadcast_to(shape.clone())?;
-    let lga = gamma_t(&key_a, &a, None, Some(&shape), true, op)?;
-    let lgb = gamma_t(&key_b, &b, None, Some(&shape), true, op)?;
+    // (JAX broadcasts `a` and `b` to `shape` first; `gamma_t` does, and it must see how
+    // many values each holds.)
+    let lga = gamma_t(&key_a, &a, None, Some(&shape), GammaOut::Log, op)?;
+    let lgb = gamma_t(&key_b, &b, None, Some(&shape), GammaOut::Log, op)?;
     let log_max = lga.maximum(&lgb)?;
     let ga = lga.sub(&log_max)?.exp()?;
     let gb = lgb.sub(&log_max)?.exp()?;
@@ -395,9 +432,9 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
 /// `jax.random.dirichlet(key, alpha, shape, dtype)`: Dirichlet variates over the last axis
 /// of `alpha` (rank >= 1); the result has shape `shape + [k]` (`shape` defaults to
 /// `alpha.shape[:-1]`). Log-gamma draws normalised by a softmax, as in JAX. Bit-exact
-/// with JAX but for the CPU plugin's XLA, whose fused exp/log code can differ from
-/// jaxlib's by 1 ulp (1 of the 6 golden cases; JAX's own program gives ferrax's bits on
-/// the plugin).
+/// with jitted JAX below 4,096 elements (the draws' `log(V)` is computed as jaxlib's lone
+/// `log` kernel computes it, see the crate docs); from 4,096 elements on, jaxlib runs the
+/// softmax in YNNPACK and the results differ (a documented deviation).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -437,7 +474,7 @@ pub fn dirichlet(key: &Key, alpha: &Tensor, opts: SampleOpts) -> Result<Tensor> 
     let alpha = alpha.convert(dt)?;
     let mut full = shape.clone();
     full.push(k);
-    let lg = gamma_t(key, &alpha, None, Some(&full), true, op)?;
+    let lg = gamma_t(key, &alpha, None, Some(&full), GammaOut::LogLone, op)?;
     if full.iter().product::<usize>() == 0 {
         return Ok(lg);
     }
@@ -448,7 +485,7 @@ pub fn dirichlet(key: &Key, alpha: &Tensor, opts: SampleOpts) -> Result<Tensor> 
 fn chisquare_t(key: &Key, df: &Tensor, shape: &[usize], op: &str) -> Result<Tensor> {
     let dt = df.dtype();
     let half = df.div(&c(dt, 2.0))?;
-    let lg = gamma_t(key, &half, None, Some(shape), true, op)?;
+    let lg = gamma_t(key, &half, None, Some(shape), GammaOut::Log, op)?;
     lg.exp()?.mul(&c(dt, 2.0))
 }
 
@@ -524,7 +561,14 @@ pub fn t(key: &Key, df: impl Into<Param>, opts: SampleOpts) -> Result<Tensor> {
     let (key_n, key_g) = split2(key)?;
     let n = crate::normal(&key_n, &shape, Some(dt))?;
     let half = df.div(&c(dt, 2.0))?;
-    let g = gamma_t(&key_g, &half, half_value, Some(&shape), false, op)?;
+    let g = gamma_t(
+        &key_g,
+        &half,
+        half_value,
+        Some(&shape),
+        GammaOut::Linear,
+        op,
+    )?;
     n.mul(&half.div(&g)?.sqrt()?)
 }
 
@@ -562,7 +606,7 @@ fn generalized_normal_t(
     let (k0, k1) = split2(key)?;
     let (_, inv) = recip_param(p, dt)?;
     let inv_value = p.as_f64().map(|v| (1.0 / v as f32) as f64);
-    let g = gamma_t(&k0, &inv, inv_value, Some(shape), false, op)?;
+    let g = gamma_t(&k0, &inv, inv_value, Some(shape), GammaOut::Linear, op)?;
     let r = crate::rademacher(&k1, shape, Some(dt))?;
     r.mul(&pow_p(&g, &inv, p, |v| 1.0 / v)?)
 }
@@ -624,13 +668,28 @@ pub fn ball(
     let (pt, inv) = recip_param(&p, dt)?;
     let r = shape.len();
     let powers = pow_p(&g.abs()?, &pt.convert(dt)?, &p, |v| v)?;
-    let norm = pow_p(&powers.sum(&[r])?.add(&e)?, &inv, &p, |v| 1.0 / v)?;
+    let n: usize = shape.iter().product();
+    // From 4,096 draws on, jaxlib's sum is YNNPACK's (see `ynn`): for three coordinates
+    // and a power XLA turns into products (p = 1, 2, 3), that arithmetic is spelled out;
+    // other powers are YNNPACK's own `pow` there (a documented deviation).
+    let ynn_sum = ynn::prefers(n * d)
+        && d == 3
+        && dt != DType::F16
+        && matches!(p.as_f64(), Some(v) if v == 1.0 || v == 2.0 || v == 3.0);
+    let sums = if ynn_sum {
+        ynn::sum3_last(&powers)?
+    } else {
+        powers.sum(&[r])?
+    };
+    let total = sums.add(&e)?;
+    // `g / (total ** (1 / p))[..., None]`: jaxlib's XLA makes the division by a broadcast
+    // power a product with the opposite power, `g * (total ** -(1 / p))[..., None]`.
+    let inv_norm = pow_p(&total, &inv.neg()?, &p, |v| -1.0 / v)?;
     let mut kept = shape.to_vec();
     kept.push(1);
     let dims: Vec<usize> = (0..r).collect();
-    // `g / norm[..., None]`, as the product with the reciprocal that jaxlib's XLA makes of
-    // it (see `softmax_last`).
-    let inv = c(dt, 1.0).div(&norm)?;
-    let inv = inv.broadcast_in_dim(kept, &dims)?.broadcast_to(gshape)?;
-    g.mul(&inv)
+    let inv_norm = inv_norm
+        .broadcast_in_dim(kept, &dims)?
+        .broadcast_to(gshape)?;
+    g.mul(&inv_norm)
 }

@@ -1,10 +1,12 @@
-//! Composite ops the samplers need that are not primitives of `ferrax-ir`, each emitting
-//! the same StableHLO computation JAX's lowering produces, so the plugin computes the same
-//! bits: `log1p` (jaxlib's f32 expansion), `erf_inv` (CHLO's decomposition), `nextafter`, `argmax`, `cumsum`, `top_k`,
-//! `searchsorted`.
+//! Composite ops the samplers need that are not primitives of `ferrax-ir`, each computing
+//! what jaxlib computes for JAX's lowering, so the plugin gives the same bits: `log1p`
+//! (jaxlib's f32 expansion), `erf_inv` (CHLO's decomposition), `pow` and `log_libm`
+//! (glibc's `powf` and `logf`, which jaxlib calls), `nextafter`, `argmax`, `cumsum`,
+//! `top_k`, `searchsorted`.
 
 use ferrax_ir::{DType, Error, Result, Tensor, WindowAttrs};
 
+mod logf;
 mod pow;
 
 fn float_check(op: &str, x: &Tensor) -> Result<()> {
@@ -83,12 +85,70 @@ pub fn pow(x: &Tensor, y: &Tensor) -> Result<Tensor> {
     }
 }
 
+/// `log(x)` as the C library computes it, where jaxlib's XLA calls it: a `log` that XLA
+/// leaves alone in a kernel of its own is emitted as a call of `logf` per element, while a
+/// fused `log` (and the plugin's `log` op) is XLA's own polynomial; the two differ in the
+/// last bit for some arguments.
+///
+/// - f32: glibc's `logf` algorithm spelled out with f64 graph ops (see the `logf`
+///   submodule), special cases included;
+/// - f16 and bf16: computed in f32 and rounded;
+/// - f64: the plugin's `log`.
+///
+/// ```
+/// use ferrax::prelude::*;
+/// use ferrax_random::special::log_libm;
+///
+/// let x = Tensor::from_vec(vec![1.0f32, 0.0, -1.0, f32::INFINITY], [4])?;
+/// let y = log_libm(&x)?.eval()?.to_vec::<f32>()?;
+/// assert_eq!(y[0], 0.0);
+/// assert_eq!(y[1], f32::NEG_INFINITY);
+/// assert!(y[2].is_nan());
+/// assert_eq!(y[3], f32::INFINITY);
+/// # Ok::<(), ferrax::Error>(())
+/// ```
+pub fn log_libm(x: &Tensor) -> Result<Tensor> {
+    float_check("log_libm", x)?;
+    match x.dtype() {
+        DType::F32 => logf::log_f32(x),
+        d @ (DType::F16 | DType::BF16) => logf::log_f32(&x.convert(DType::F32)?)?.convert(d),
+        _ => x.log(),
+    }
+}
+
+/// `log(x)` where jaxlib's XLA computes it in a kernel of its own (a `log` that no fusion
+/// takes, such as `dirichlet`'s `log(V)`), f32. That kernel works on tiles of 16 elements;
+/// an array of at most 16 is a single tile whose width LLVM knows, and it splits the
+/// vector `log` into 8 lanes and a rest. Full groups of 8 and a rest of 1, 2 or 4 lanes get
+/// XLA's polynomial (as the plugin's `log` does); a rest of 3, 5, 6 or 7 lanes calls the C
+/// library's `logf` on each ([`log_libm`]). Larger arrays are XLA's polynomial throughout.
+/// (Measured on jaxlib 0.10.2 for every size from 1 to 40 and a few above.)
+pub(crate) fn lone_log(x: &Tensor) -> Result<Tensor> {
+    float_check("log", x)?;
+    let n: usize = x.shape().iter().product();
+    let rest = n % 8;
+    if x.dtype() != DType::F32 || n > 16 || !matches!(rest, 3 | 5 | 6 | 7) {
+        return x.log();
+    }
+    let flat = x.reshape([n])?;
+    let head = n - rest;
+    let tail = log_libm(&flat.slice_axis(0, head, n)?)?;
+    let out = if head == 0 {
+        tail
+    } else {
+        Tensor::concatenate(&[flat.slice_axis(0, 0, head)?.log()?, tail], 0)?
+    };
+    out.reshape(x.shape().to_vec())
+}
+
 /// [`pow`] where JAX's exponent may be a compile-time constant of its program (a Python
 /// number reaching a jitted sampler): `value` is then the exponent's f32 value (the tensor
 /// `y` holds it too), otherwise `None`. jaxlib's XLA rewrites an f32 `x ** e` for `e` in
 /// {0, 1, 2, 3, -1} (to `1`, `x`, `x * x`, `x * x * x` and `1 / x`) and calls `powf`
-/// otherwise; the plugin's XLA rewrites a different set (`x ** 0.5` becomes `sqrt(x)`),
-/// so the rewrite is spelled out here.
+/// otherwise, except that LLVM turns a vectorised `x ** 0.5` into a square root (`+0` at
+/// `-0`, `+inf` at `-inf`): for arrays of two or more elements (measured on jaxlib 0.10.2;
+/// a single element stays a `powf` call). The plugin's XLA rewrites a different set, so
+/// these rewrites are spelled out here.
 pub(crate) fn pow_const(x: &Tensor, y: &Tensor, value: Option<f32>) -> Result<Tensor> {
     x.check()?;
     let e = match value {
@@ -105,6 +165,14 @@ pub(crate) fn pow_const(x: &Tensor, y: &Tensor, value: Option<f32>) -> Result<Te
         x.mul(x)?.mul(x)
     } else if e == -1.0 {
         Tensor::scalar_like(x.dtype(), 1.0).div(x)
+    } else if e == 0.5 && x.shape().iter().product::<usize>() >= 2 {
+        let root = x.sqrt()?.abs()?;
+        let neg_inf = x.eq(&Tensor::scalar_like(x.dtype(), f64::NEG_INFINITY))?;
+        Tensor::select(
+            &neg_inf,
+            &Tensor::scalar_like(x.dtype(), f64::INFINITY),
+            &root,
+        )
     } else {
         pow(x, y)
     }

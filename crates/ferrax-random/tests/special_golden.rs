@@ -1,4 +1,5 @@
-//! `special::log1p`, `special::erf_inv` and `special::pow` in f32 against the real JAX
+//! `special::log1p`, `special::erf_inv`, `special::pow` and `special::log_libm` in f32
+//! against the real JAX
 //! 0.10.2, bit for bit, on the input sweeps of `scripts/golden_special.py`
 //! (`tests/golden/special.json`): the whole f32 bit space on a prime stride, and dense
 //! sweeps of the ranges where the functions switch branches (for `pow`, pairs of sweeps). NaN payloads are not compared (both sides write NaN as
@@ -35,7 +36,7 @@ fn sweep(start: u64, stride: u64, count: u64) -> Vec<f32> {
 }
 
 #[test]
-fn log1p_erf_inv_and_pow_match_jax_bits() {
+fn special_functions_match_jax_bits() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/golden/special.json"
@@ -48,6 +49,7 @@ fn log1p_erf_inv_and_pow_match_jax_bits() {
     let mut log1p = ferrax::jit(|x: &Tensor| special::log1p(x));
     let mut erf_inv = ferrax::jit(|x: &Tensor| special::erf_inv(x));
     let mut pow = ferrax::jit(|x: &Tensor, y: &Tensor| special::pow(x, y));
+    let mut log_libm = ferrax::jit(|x: &Tensor| special::log_libm(x));
     let mut failures = Vec::new();
     for case in cases {
         let (fname, name) = (text(case, "fn"), text(case, "sweep"));
@@ -57,6 +59,7 @@ fn log1p_erf_inv_and_pow_match_jax_bits() {
         let y = match fname {
             "log1p" => log1p.call(&[&x]),
             "erf_inv" => erf_inv.call(&[&x]),
+            "log_libm" => log_libm.call(&[&x]),
             "pow" => {
                 let ys = sweep(int(case, "ystart"), int(case, "ystride"), n as u64);
                 let y = Array::from_vec(ys, vec![n]).expect("exponent array");

@@ -24,8 +24,8 @@
 use ferrax_ir::{DType, Result, Tensor};
 
 /// `1/c` of the 16 log2 subintervals (f64 bit patterns), indexed by the 4 mantissa bits
-/// after `x - 0x3f330000`.
-const LOG2_INVC: [u64; 16] = [
+/// after `x - 0x3f330000` (glibc's `logf` uses the same subintervals).
+pub(super) const INVC: [u64; 16] = [
     0x3ff6_61ec_79f8_f3be,
     0x3ff5_71ed_4aaf_883d,
     0x3ff4_9539_f0f0_10b0,
@@ -126,15 +126,15 @@ const EXP2_SHIFT: f64 = 6_755_399_441_055_744.0 / 32.0;
 /// Largest `y * log2(x)` that does not overflow f32 (`0x1.fffffffd1d571p+6`).
 const OVERFLOW_BOUND: u64 = 0x405f_ffff_ffd1_d571;
 
-fn f64c(bits: u64) -> Tensor {
+pub(super) fn f64c(bits: u64) -> Tensor {
     Tensor::scalar(f64::from_bits(bits))
 }
 
-fn u32c(v: u32) -> Tensor {
+pub(super) fn u32c(v: u32) -> Tensor {
     Tensor::scalar(v)
 }
 
-fn table(bits: &[u64], index: &Tensor) -> Result<Tensor> {
+pub(super) fn table(bits: &[u64], index: &Tensor) -> Result<Tensor> {
     let values: Vec<f64> = bits.iter().map(|b| f64::from_bits(*b)).collect();
     let n = values.len();
     Tensor::from_vec(values, [n])?.take(index, 0)
@@ -154,9 +154,7 @@ fn log2_f64(ix: &Tensor) -> Result<Tensor> {
         .bitcast(DType::I32)?
         .shift_right_arithmetic(&Tensor::scalar(23i32))?
         .convert(DType::F64)?;
-    let r = z
-        .mul(&table(&LOG2_INVC, &i)?)?
-        .sub(&Tensor::scalar(1.0f64))?;
+    let r = z.mul(&table(&INVC, &i)?)?.sub(&Tensor::scalar(1.0f64))?;
     let y0 = table(&LOG2_LOGC, &i)?.add(&k)?;
     let a = LOG2_POLY.map(f64c);
     let r2 = r.mul(&r)?;

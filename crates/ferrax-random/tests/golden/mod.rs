@@ -146,6 +146,18 @@ impl Args<'_> {
     pub fn tensor(&self, name: &str) -> Option<Tensor> {
         self.slots.get(name).map(|&i| self.inputs[i].clone())
     }
+    /// An array argument as a constant of the program (not an input).
+    #[allow(dead_code)]
+    pub fn constant(&self, name: &str) -> Option<Tensor> {
+        let v = self.v.get(name)?;
+        let dtype = dtype_of(v["dtype"].as_str()?)?;
+        let lit = Literal::from_bytes(
+            TensorType::new(dtype, usizes(&v["shape"])),
+            hex_bytes(v["hex"].as_str()?),
+        )
+        .ok()?;
+        Some(Tensor::constant(lit))
+    }
     /// A number (int or float, as in the fixture) or an array input.
     pub fn param(&self, name: &str) -> Option<Param> {
         let x = self.v.get(name)?;
@@ -233,9 +245,6 @@ fn max_ulp(a: &[u8], b: &[u8], dtype: DType) -> Option<u64> {
 pub enum Judge {
     /// Bit for bit.
     Exact,
-    /// Bit for bit, or within this many ulp where the fixture's leading values cover
-    /// the whole output (reported as "near").
-    ExactOrUlp(u64),
     /// Within `tol` of max |expected| (needs the fixture's full "hex").
     Close { tol32: f64, tol64: f64 },
 }
@@ -243,8 +252,6 @@ pub enum Judge {
 pub struct Outcome {
     pub checked: usize,
     pub failures: Vec<String>,
-    /// Cases within the allowed ulp of [`Judge::ExactOrUlp`] but not bit-exact.
-    pub near: Vec<String>,
     /// (case description, max |got - want| / max |want|) for the tolerance judges.
     pub deviations: Vec<(String, f64)>,
 }
@@ -280,7 +287,6 @@ fn run_cases(
     let mut out = Outcome {
         checked: cases.len(),
         failures: Vec::new(),
-        near: Vec::new(),
         deviations: Vec::new(),
     };
     let mut groups: Vec<Vec<&Case>> = Vec::new();
@@ -406,25 +412,13 @@ fn run_cases(
                 None => Vec::new(),
             };
             match judge(c) {
-                Judge::Exact | Judge::ExactOrUlp(_) => {
+                Judge::Exact => {
                     let sha: String = Sha256::digest(&bytes)
                         .iter()
                         .map(|b| format!("{b:02x}"))
                         .collect();
                     let head = hex_of(&bytes, dtype.byte_size(), c.head.len());
                     if sha != c.sha256 || head != c.head {
-                        if let Judge::ExactOrUlp(slack) = judge(c) {
-                            let n = bytes.len() / dtype.byte_size();
-                            let ulp = head_ulp(c, &bytes);
-                            if n <= c.head.len() && ulp.is_some_and(|u| u <= slack) {
-                                out.near.push(format!(
-                                    "{ctx}: {} ulp\n    got  {head:?}\n    want {:?}",
-                                    ulp.unwrap_or(0),
-                                    c.head
-                                ));
-                                continue;
-                            }
-                        }
                         let ulp = expected_ulp(c, &bytes);
                         out.failures.push(format!(
                             "{ctx}: bits differ{ulp}\n    got  {head:?}\n    want {:?}",
@@ -494,16 +488,13 @@ fn expected_ulp(c: &Case, got: &[u8]) -> String {
 }
 
 fn report(family: &str, o: &Outcome, t: std::time::Instant, note: &str) {
-    let exact = o.checked - o.failures.len() - o.near.len() - o.deviations.len();
+    let exact = o.checked - o.failures.len() - o.deviations.len();
     eprintln!(
         "{family}: {} of {} cases pass, {exact} bit-exact ({:.1}s{note})",
         o.checked - o.failures.len(),
         o.checked,
         t.elapsed().as_secs_f64()
     );
-    for n in &o.near {
-        eprintln!("  near: {n}");
-    }
     if let Some((ctx, d)) = o
         .deviations
         .iter()
@@ -563,11 +554,6 @@ fn run_samplers(
 /// Every sampler case bit-exact.
 pub fn check_samplers(family: &str, build: Builder) {
     run_samplers(family, build, &|_| Judge::Exact, false);
-}
-
-/// Every sampler case bit-exact, or within `ulp` (see [`Judge::ExactOrUlp`]).
-pub fn check_samplers_ulp(family: &str, build: Builder, ulp: u64) -> Outcome {
-    run_samplers(family, build, &move |_| Judge::ExactOrUlp(ulp), false)
 }
 
 /// Sampler cases judged by `judge` (tolerance for the LAPACK-backed ones); every case's
