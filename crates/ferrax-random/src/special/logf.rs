@@ -23,7 +23,7 @@
 
 use ferrax_ir::{DType, Result, Tensor};
 
-use super::pow::{f64c, table, u32c, INVC};
+use super::pow::{f64c, reduce, table, u32c};
 
 /// `ln(c)` of the 16 subintervals (f64 bit patterns).
 const LOGC: [u64; 16] = [
@@ -66,18 +66,7 @@ pub(super) fn log_f32(x: &Tensor) -> Result<Tensor> {
         .bitcast(DType::U32)?
         .sub(&u32c(23 << 23))?;
     let ixm = Tensor::select(&ix.lt(&u32c(0x0080_0000))?, &scaled, &ix)?;
-    let tmp = ixm.sub(&u32c(0x3f33_0000))?;
-    let i = tmp
-        .shift_right_logical(&u32c(19))?
-        .bitand(&u32c(15))?
-        .convert(DType::I32)?;
-    let top = tmp.bitand(&u32c(0xff80_0000))?;
-    let k = top
-        .bitcast(DType::I32)?
-        .shift_right_arithmetic(&Tensor::scalar(23i32))?
-        .convert(DType::F64)?;
-    let z = ixm.sub(&top)?.bitcast(DType::F32)?.convert(DType::F64)?;
-    let r = z.mul(&table(&INVC, &i)?)?.sub(&Tensor::scalar(1.0f64))?;
+    let (i, k, r) = reduce(&ixm)?;
     let y0 = table(&LOGC, &i)?.add(&k.mul(&f64c(LN2))?)?;
     let a = POLY.map(f64c);
     let r2 = r.mul(&r)?;

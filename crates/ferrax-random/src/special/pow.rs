@@ -25,7 +25,7 @@ use ferrax_ir::{DType, Result, Tensor};
 
 /// `1/c` of the 16 log2 subintervals (f64 bit patterns), indexed by the 4 mantissa bits
 /// after `x - 0x3f330000` (glibc's `logf` uses the same subintervals).
-pub(super) const INVC: [u64; 16] = [
+const INVC: [u64; 16] = [
     0x3ff6_61ec_79f8_f3be,
     0x3ff5_71ed_4aaf_883d,
     0x3ff4_9539_f0f0_10b0,
@@ -140,9 +140,12 @@ pub(super) fn table(bits: &[u64], index: &Tensor) -> Result<Tensor> {
     Tensor::from_vec(values, [n])?.take(index, 0)
 }
 
-/// `log2(x)` in f64 for the bit pattern `ix` of a positive finite x (subnormals
-/// pre-normalised, so the biased exponent may be "negative" in wrapping u32 arithmetic).
-fn log2_f64(ix: &Tensor) -> Result<Tensor> {
+/// glibc's argument reduction of `powf` and `logf`: for the bit pattern `ix` of a positive
+/// finite x (subnormals pre-normalised, so the biased exponent may be "negative" in
+/// wrapping u32 arithmetic), `x = 2^k * z` with `z` in `[0x3f330000, 2 * 0x3f330000)` as
+/// bit patterns. Returns the subinterval index `i` (i32, into [`INVC`]), `k` (f64) and
+/// `r = z / c - 1` (f64).
+pub(super) fn reduce(ix: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
     let tmp = ix.sub(&u32c(0x3f33_0000))?;
     let i = tmp
         .shift_right_logical(&u32c(19))?
@@ -155,6 +158,12 @@ fn log2_f64(ix: &Tensor) -> Result<Tensor> {
         .shift_right_arithmetic(&Tensor::scalar(23i32))?
         .convert(DType::F64)?;
     let r = z.mul(&table(&INVC, &i)?)?.sub(&Tensor::scalar(1.0f64))?;
+    Ok((i, k, r))
+}
+
+/// `log2(x)` in f64 for the bit pattern `ix` of a positive finite x (see [`reduce`]).
+fn log2_f64(ix: &Tensor) -> Result<Tensor> {
+    let (i, k, r) = reduce(ix)?;
     let y0 = table(&LOG2_LOGC, &i)?.add(&k)?;
     let a = LOG2_POLY.map(f64c);
     let r2 = r.mul(&r)?;
