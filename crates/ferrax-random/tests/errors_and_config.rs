@@ -221,4 +221,6 @@ fn special_functions_reject_bad_operands() {
     assert!(e.contains("pow"), "{e}");
     let e = err(special::nextafter(&f, &Tensor::zeros(DType::F32, vec![4])));
     assert!(e.contains("nextafter"), "{e}");
+    let e = err(special::log_libm(&i));
+    assert!(e.contains("log_libm") && e.contains("float"), "{e}");
 }
