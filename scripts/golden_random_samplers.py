@@ -52,6 +52,7 @@ OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"
 # and the loops of these samplers are slow to compile: keep the test under a minute).
 MODES_ALL = [(False, True), (False, False), (True, True), (True, False)]
 MODES_TWO = [(False, True), (True, False)]
+MODES_F32 = [(False, True), (False, False)]        # f32 in both layouts
 FULL_VALUES = {"orthogonal", "multivariate_normal"}
 
 
@@ -134,7 +135,8 @@ def dirichlet_cases(x64, part=True):
 # 36 keys showed it). The sizes (batch * len(alpha) = 3, 5, 7, 9, 12, 14, 16, 30, 1200)
 # cover the ways that kernel splits its lanes.
 DIRICHLET_SEEDS = list(range(18))
-DIRICHLET_SIZE_SEEDS = [0, 1, 2]
+# Seeds of the `_sizes` families (f32, both layouts).
+SIZE_SEEDS = [0, 1, 2]
 
 
 def dirichlet_key_cases(x64, part=True):
@@ -202,8 +204,7 @@ def ball_cases(x64, part=True):
 
 # Sizes where jaxlib's compiler changes the arithmetic: LLVM makes a vectorised
 # `x ** 0.5` (a constant exponent) a square root, and from 4,096 draws on the sum of
-# ball's powers is YNNPACK's. f32, seeds 0-2, both layouts.
-SIZE_SEEDS = [0, 1, 2]
+# ball's powers is YNNPACK's.
 
 
 def gn_size_cases(x64, part=True):
@@ -263,9 +264,9 @@ def main():
     run(w, "beta", "beta", beta_cases)
     run(w, "dirichlet", "dirichlet", dirichlet_cases)
     run(w, "dirichlet_keys", "dirichlet", dirichlet_key_cases,
-        [(False, True), (False, False)], DIRICHLET_SEEDS)
+        MODES_F32, DIRICHLET_SEEDS)
     run(w, "dirichlet_sizes", "dirichlet", dirichlet_size_cases,
-        [(False, True), (False, False)], DIRICHLET_SIZE_SEEDS)
+        MODES_F32, SIZE_SEEDS)
     run(w, "chisquare", "chisquare", chisquare_cases)
     run(w, "f", "f", f_cases)
     run(w, "t", "t", t_cases)
@@ -275,8 +276,8 @@ def main():
     run(w, "generalized_normal", "generalized_normal", gn_cases)
     run(w, "ball", "ball", ball_cases)
     run(w, "generalized_normal_sizes", "generalized_normal", gn_size_cases,
-        [(False, True), (False, False)], SIZE_SEEDS)
-    run(w, "ball_sizes", "ball", ball_size_cases, [(False, True), (False, False)], SIZE_SEEDS)
+        MODES_F32, SIZE_SEEDS)
+    run(w, "ball_sizes", "ball", ball_size_cases, MODES_F32, SIZE_SEEDS)
     run(w, "orthogonal", "orthogonal", orthogonal_cases)
     run(w, "multivariate_normal", "multivariate_normal", mvn_cases)
     w.write()

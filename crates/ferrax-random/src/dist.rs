@@ -480,9 +480,14 @@ fn normal_in(
     op: &str,
     form: Log1pForm,
 ) -> Result<Tensor> {
-    let fi = finfo(dtype);
-    let u = uniform_f(key, shape, dtype, -1.0 + fi.epsneg, 1.0, op)?;
+    let u = normal_uniform(key, shape, dtype, op)?;
     k(dtype, std::f64::consts::SQRT_2).mul(&erf_inv_in(&u, form)?)
+}
+
+/// The uniform draws `normal` maps through `erf_inv`: in `(-1, 1)`.
+fn normal_uniform(key: &Key, shape: &[usize], dtype: DType, op: &str) -> Result<Tensor> {
+    let fi = finfo(dtype);
+    uniform_f(key, shape, dtype, -1.0 + fi.epsneg, 1.0, op)
 }
 
 /// `jax.random.truncated_normal(key, lower, upper, shape, dtype)`: normal floats in the
@@ -1196,8 +1201,7 @@ fn maxwell_core(key: &Key, shape: &[usize], d: DType, op: &str) -> Result<Tensor
             x.mul(&x)?.convert(DType::F32)?
         }
         DType::BF16 => {
-            let fi = finfo(d);
-            let u = uniform_f(key, &s3, d, -1.0 + fi.epsneg, 1.0, op)?;
+            let u = normal_uniform(key, &s3, d, op)?;
             let z = erf_inv_in(&u.convert(DType::F32)?, Log1pForm::Op)?;
             let sqrt2 = k(d, std::f64::consts::SQRT_2).convert(DType::F32)?;
             let x = ynn::rounded(&z.mul(&sqrt2)?)?;
