@@ -332,6 +332,37 @@ impl Tensor {
         }
     }
 
+    /// True when the value is computed from constants alone: no parameter of its trace (a
+    /// `jit` argument, a captured array, a region's input) reaches it, so a compiler may
+    /// fold it. False for a tensor in the error state.
+    ///
+    /// ```
+    /// use ferrax_ir::{trace::open_trace, Binding, DType, Tensor, TensorType};
+    /// let c = Tensor::scalar(2.0f32) * 3.0;
+    /// assert!(c.is_constant());
+    /// let _guard = open_trace();
+    /// let p = Tensor::parameter(TensorType::scalar(DType::F32), Binding::Arg);
+    /// assert!(!(&p * 3.0).is_constant());
+    /// ```
+    pub fn is_constant(&self) -> bool {
+        let Repr::Ok { trace, value, .. } = &self.0 else {
+            return false;
+        };
+        let g = trace.graph.borrow();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![value.node];
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            if matches!(g.node(id).op, Op::Parameter { .. }) {
+                return false;
+            }
+            stack.extend(g.operands(id).into_iter().map(|v| v.node));
+        }
+        true
+    }
+
     /// A new parameter of the current trace, fed by `binding` when run.
     pub fn parameter(ty: TensorType, binding: Binding) -> Tensor {
         current_trace().add_parameter(ty, binding)

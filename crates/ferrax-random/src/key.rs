@@ -1,11 +1,11 @@
 //! PRNG keys and the key operations of `jax.random`: `key`, `key_data`, `wrap_key_data`,
 //! `fold_in`, `split` and `bits`, in both counter layouts (see [`crate::config`]).
 
-use ferrax_ir::{DType, Error, Result, Tensor};
+use ferrax_ir::{DType, Error, Result, Tensor, TensorType};
 
 use crate::config;
 use crate::param::Param;
-use crate::threefry::{hash_counts, iota_2x32_shape, threefry2x32};
+use crate::threefry::{hash_combined, hash_counts, iota_2x32_shape, threefry2x32};
 
 /// An array of threefry2x32 PRNG keys: a u32 tensor of shape `[...batch, 2]`, like a JAX
 /// key array of shape `batch` (`jax.random.key(0)` has batch shape `()`).
@@ -362,19 +362,46 @@ pub fn split_shape(key: &Key, shape: &[usize]) -> Result<Key> {
             data: Tensor::zeros(DType::U32, out_shape),
         });
     }
-    let data = if config::threefry_partitionable() {
-        let (hi, lo) = iota_2x32_shape(shape)?;
-        let (a, b) = threefry2x32(&k0, &k1, &hi, &lo)?;
-        let r = shape.len();
-        let mut one = shape.to_vec();
-        one.push(1);
-        let a = a.reshape(one.clone())?;
-        let b = b.reshape(one)?;
-        Tensor::concatenate(&[a, b], r)?
-    } else {
-        let count = Tensor::iota(DType::U32, [2 * n], 0)?;
-        hash_counts(&k0, &k1, &count)?.reshape(out_shape)?
-    };
+    let flat_fits = 2 * (n as u128) <= u32::MAX as u128 + 1;
+    let data =
+        if config::threefry_partitionable() && flat_fits && !(k0.is_constant() && k1.is_constant())
+        {
+            // Word j of the flat key data is word j % 2 of key j / 2's hash: one array, so the
+            // hash can combine the words where it computes them (`hash_combined`; with a
+            // constant key that would hash every key twice, so the branch below serves it).
+            let flat = [2 * n];
+            let j = || Tensor::iota(DType::U32, flat, 0);
+            hash_combined(
+                &k0,
+                &k1,
+                || {
+                    Ok((
+                        Tensor::zeros(DType::U32, flat),
+                        j()?.shift_right_logical(&Tensor::scalar(1u32))?,
+                    ))
+                },
+                |a, b| {
+                    let odd = j()?
+                        .bitand(&Tensor::scalar(1u32))?
+                        .eq(&Tensor::scalar(1u32))?;
+                    Tensor::select(&odd, b, a)
+                },
+                TensorType::new(DType::U32, vec![2 * n]),
+            )?
+            .reshape(out_shape)?
+        } else if config::threefry_partitionable() {
+            let (hi, lo) = iota_2x32_shape(shape)?;
+            let (a, b) = threefry2x32(&k0, &k1, &hi, &lo)?;
+            let r = shape.len();
+            let mut one = shape.to_vec();
+            one.push(1);
+            let a = a.reshape(one.clone())?;
+            let b = b.reshape(one)?;
+            Tensor::concatenate(&[a, b], r)?
+        } else {
+            let count = Tensor::iota(DType::U32, [2 * n], 0)?;
+            hash_counts(&k0, &k1, &count)?.reshape(out_shape)?
+        };
     Ok(Key { data })
 }
 
@@ -410,17 +437,21 @@ pub(crate) fn random_bits(
         return Ok(Tensor::zeros(dtype, shape.to_vec()));
     }
     if config::threefry_partitionable() {
-        let (hi, lo) = iota_2x32_shape(shape)?;
-        let (b1, b2) = threefry2x32(&k0, &k1, &hi, &lo)?;
-        return match bit_width {
-            64 => {
-                let h = b1.convert(DType::U64)?;
-                let l = b2.convert(DType::U64)?;
-                h.shift_left(&Tensor::scalar(32u64))?.bitor(&l)
-            }
-            32 => b1.bitxor(&b2),
-            _ => b1.bitxor(&b2)?.convert(dtype),
-        };
+        return hash_combined(
+            &k0,
+            &k1,
+            || iota_2x32_shape(shape),
+            |b1, b2| match bit_width {
+                64 => {
+                    let h = b1.convert(DType::U64)?;
+                    let l = b2.convert(DType::U64)?;
+                    h.shift_left(&Tensor::scalar(32u64))?.bitor(&l)
+                }
+                32 => b1.bitxor(b2),
+                _ => b1.bitxor(b2)?.convert(dtype),
+            },
+            TensorType::new(dtype, shape.to_vec()),
+        );
     }
     // Legacy layout: ceil(bit_width * size / 32) words hashed from a flat iota.
     let words = (bit_width as u128 * size as u128).div_ceil(32);

@@ -1,6 +1,6 @@
 //! The Threefry-2x32 block function and the two ways JAX lays counters out for it.
 
-use ferrax_ir::{DType, Error, Result, Tensor};
+use ferrax_ir::{DType, Error, Result, Tensor, TensorType};
 
 /// Threefry's key-schedule parity constant.
 const PARITY: u32 = 0x1BD1_1BDA;
@@ -41,10 +41,12 @@ fn u32_check(name: &str, t: &Tensor) -> Result<()> {
 /// what the loop does inside is free: two iterations of eight constant-rotation rounds
 /// make two passes over the state instead of five, and XLA emits each rotation as one
 /// vector rotate instead of two variable shifts and an `or`. A loop of one iteration
-/// would not do: XLA inlines it. (Carrying the pair as one u64 array would halve the
-/// integer work, which XLA duplicates into the two output fusions, but the unpacking
-/// then lands in the consumers' fusion and changes how XLA vectorises it: one `maxwell`
-/// golden vector moved by 1 ulp.)
+/// would not do: XLA inlines it when the trip count is a constant. (Carrying the pair as
+/// one u64 array would halve the integer work, which XLA duplicates into the two output
+/// fusions, but the unpacking then lands in the consumers' fusion and changes how XLA
+/// vectorises it: one `maxwell` golden vector moved by 1 ulp.) Where the caller only
+/// needs one combination of the two words and the key is not a constant, the crate uses
+/// `hash_combined` instead, which avoids both costs.
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -224,7 +226,14 @@ pub fn threefry2x32_unrolled(
     x0: &Tensor,
     x1: &Tensor,
 ) -> Result<(Tensor, Tensor)> {
-    let (shape, ks, mut x) = prologue(k0, k1, x0, x1)?;
+    let (shape, ks, x) = prologue(k0, k1, x0, x1)?;
+    let [a, c] = rounds(&shape, &ks, x)?;
+    Ok((a, c))
+}
+
+/// The 20 rounds in straight-line code on counters whose first key words are already
+/// injected (as [`prologue`] leaves them).
+fn rounds(shape: &ferrax_ir::Shape, ks: &[Tensor; 3], mut x: [Tensor; 2]) -> Result<[Tensor; 2]> {
     let ks = [
         ks[0].broadcast_to(shape.clone())?,
         ks[1].broadcast_to(shape.clone())?,
@@ -239,8 +248,86 @@ pub fn threefry2x32_unrolled(
         x[0] = x[0].add(&ks[(group + 1) % 3])?;
         x[1] = x[1].add(&ks[(group + 2) % 3])?.add(&inject)?;
     }
-    let [a, c] = x;
-    Ok((a, c))
+    Ok(x)
+}
+
+/// `combine(threefry2x32(k0, k1, x0, x1))` for counters `(x0, x1) = counters()`: the hash's
+/// two output words combined into one array of type `out` (`b1 ^ b2` for JAX's 32-bit
+/// random bits, for example). The same values as [`threefry2x32`] followed by `combine`,
+/// emitted to run faster.
+///
+/// When the key is not a constant of the program, the hash is a `while` loop of one
+/// iteration whose trip count XLA cannot see at compile time (it derives from the key),
+/// and whose body computes the counters (`counters` is called inside it, so an iota is
+/// never stored), the 20 rounds and `combine` in one kernel that writes one array. The
+/// consumers read the loop's result, so XLA fuses them as in JAX's program, as with
+/// [`threefry2x32`]; but that form's loop carries both words, and XLA computes the rounds
+/// once per word, besides passing the state through memory between iterations. With a
+/// constant key XLA would fold the trip count, inline the loop and fuse the consumers into
+/// the hash, so a constant key gets [`threefry2x32`] followed by `combine`.
+pub(crate) fn hash_combined(
+    k0: &Tensor,
+    k1: &Tensor,
+    counters: impl FnOnce() -> Result<(Tensor, Tensor)>,
+    combine: impl FnOnce(&Tensor, &Tensor) -> Result<Tensor>,
+    out: TensorType,
+) -> Result<Tensor> {
+    let Some(first) = runtime_word(k0, k1)? else {
+        let (x0, x1) = counters()?;
+        let (a, b) = threefry2x32(k0, k1, &x0, &x1)?;
+        return combine(&a, &b);
+    };
+    // 1 | (word >> 31) is 1 at run time, but not a constant to XLA.
+    let trips = Tensor::scalar(1u32)
+        .bitor(&first.shift_right_logical(&Tensor::scalar(31u32))?)?
+        .convert(DType::I32)?;
+    let init = [
+        Tensor::scalar(0i32),
+        trips,
+        Tensor::zeros(out.dtype, out.shape.clone()),
+    ];
+    let res = Tensor::while_loop(
+        &init,
+        |v| v[0].lt(&v[1]),
+        |v| {
+            let (x0, x1) = counters()?;
+            let (shape, ks, x) = prologue(k0, k1, &x0, &x1)?;
+            let [a, b] = rounds(&shape, &ks, x)?;
+            Ok(vec![
+                v[0].add(&Tensor::scalar(1i32))?,
+                v[1].clone(),
+                combine(&a, &b)?,
+            ])
+        },
+    )?;
+    res.into_iter()
+        .nth(2)
+        .ok_or_else(|| Error::invalid("threefry2x32", "the hash loop lost its result"))
+}
+
+/// A u32 scalar of the key that is not a constant of the program (`k0`, or its first
+/// element), or `None` when both key words are constants (or empty).
+fn runtime_word(k0: &Tensor, k1: &Tensor) -> Result<Option<Tensor>> {
+    u32_check("k0", k0)?;
+    u32_check("k1", k1)?;
+    let (k, n) = if !k0.is_constant() {
+        (k0, k0.shape().iter().product::<usize>())
+    } else if !k1.is_constant() {
+        (k1, k1.shape().iter().product::<usize>())
+    } else {
+        return Ok(None);
+    };
+    if n == 0 {
+        return Ok(None);
+    }
+    if k.rank() == 0 {
+        return Ok(Some(k.clone()));
+    }
+    let first = k
+        .reshape([n])?
+        .slice(&[0], &[1], &[1])?
+        .reshape(Vec::<usize>::new())?;
+    Ok(Some(first))
 }
 
 /// JAX's `threefry_2x32(keypair, count)`: hashes a u32 counter array of any shape with a
@@ -356,6 +443,48 @@ mod tests {
             let want = run(threefry2x32, (&k.0, &k.1), (&x0, &x1));
             for (name, f) in forms {
                 assert_eq!(run(f, (&k.0, &k.1), (&x0, &x1)), want, "{name}, {kind}");
+            }
+        }
+    }
+
+    /// `hash_combined` gives `combine(threefry2x32(..))` with constant keys (the plain
+    /// path) and with keys fed at run time (the one-trip loop), for scalar and lane keys,
+    /// combined into u32 (`b1 ^ b2`) and into u64 (`b1 << 32 | b2`).
+    #[test]
+    fn combined_hash_matches_the_plain_hash() {
+        type Combine = fn(&Tensor, &Tensor) -> Result<Tensor>;
+        let xor: Combine = |a, b| a.bitxor(b);
+        let pack: Combine = |a, b| {
+            let h = a.convert(DType::U64)?.shift_left(&Tensor::scalar(32u64))?;
+            h.bitor(&b.convert(DType::U64)?)
+        };
+        let n = 1001;
+        let scalar = (
+            Tensor::scalar(0x1319_8a2eu32),
+            Tensor::scalar(0x0370_7344u32),
+        );
+        let lanes = (words(3, n), words(5, n));
+        for (kind, k) in [("scalar keys", &scalar), ("lane keys", &lanes)] {
+            for (dtype, combine) in [(DType::U32, xor), (DType::U64, pack)] {
+                let ty = TensorType::new(dtype, vec![n]);
+                let (a, b) = threefry2x32(&k.0, &k.1, &words(1, n), &words(7, n)).expect("hash");
+                let want = combine(&a, &b).and_then(|t| t.eval()).expect("plain");
+                let counters = || Ok((words(1, n), words(7, n)));
+                let constant = hash_combined(&k.0, &k.1, counters, combine, ty.clone())
+                    .and_then(|t| t.eval())
+                    .expect("constant keys");
+                let (k0, k1) = (k.0.eval().expect("k0"), k.1.eval().expect("k1"));
+                let mut f = ferrax::jit(move |a: &Tensor, b: &Tensor| {
+                    hash_combined(a, b, || Ok((words(1, n), words(7, n))), combine, ty.clone())
+                });
+                let runtime = f.call(&[&k0, &k1]).expect("run-time keys");
+                for (form, got) in [("constant", constant), ("run-time", runtime)] {
+                    assert_eq!(
+                        got.to_bytes().expect("bytes"),
+                        want.to_bytes().expect("bytes"),
+                        "{kind}, {dtype}, {form}"
+                    );
+                }
             }
         }
     }
