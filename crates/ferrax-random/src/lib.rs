@@ -92,9 +92,13 @@
 //!   its own: 1,731-1,853 of 4,400 elements differ, up to 23 ulp, alpha `[0.3, 1.2, 2.1,
 //!   3.0]`, 3 keys); `ball` with 4,096 or more elements and a `p` other than 1, 2, 3 (the
 //!   powers run in YNNPACK's `pow`), or with 4,096 or more results (its final power too);
-//!   a plain elementwise `log` where jaxlib's loop emitter splits a short last dimension
-//!   into vector pieces of odd width, some of which call the C library: `rayleigh` of
-//!   shape (400, 5) differs in 3 of 8,000 elements by 1 ulp (4 keys), while (2000,) is
+//!   and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
+//!   vectorises each column separately, packs some column pairs into 512-bit registers,
+//!   and in those contracts the other product of XLA's `log` polynomial (`y·x³ + e·c`
+//!   becomes `fma(e, c, y·x³)` instead of `fma(y, x³, e·c)`): in `rayleigh` of shape
+//!   (400, 5), columns 0-3 round that way and column 4 as a 1-D array does; 3 of 8,000
+//!   elements differ by 1 ulp (4 keys; `scripts/check_rayleigh_columns.py`, a host model
+//!   of both contractions, reproduces every element of jaxlib's output), while (2000,) is
 //!   exact. (Checked: every golden case of `scripts/golden_random.py` re-run with a
 //!   leading batch dimension of 400, and of `scripts/golden_random_samplers.py` with 300,
 //!   below 4,096-element reductions; that case was the only difference.)
