@@ -486,3 +486,39 @@ pub fn build_region(
     g.set_outputs(vals);
     Ok((g.compact(), captures))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DType;
+
+    /// Constants stay constant through ops; a parameter (an argument or a value captured
+    /// from an enclosing trace) anywhere upstream makes a value non-constant, also when it
+    /// reaches the value only through a region op's captures.
+    #[test]
+    fn is_constant_follows_every_operand() {
+        let _g = open_trace();
+        let c = Tensor::scalar(2.0f32);
+        let iota = Tensor::iota(DType::F32, [4], 0).expect("iota");
+        assert!((&iota * &c).is_constant());
+        let p = Tensor::parameter(TensorType::scalar(DType::F32), Binding::Arg);
+        let mixed = &(&iota * &c) + &p;
+        assert!(!mixed.is_constant());
+        // A while loop whose body uses `p`: the capture is an operand of the loop.
+        let out = Tensor::while_loop(
+            &[Tensor::scalar(0i32), Tensor::scalar(0.0f32)],
+            |v| v[0].lt(&Tensor::scalar(3i32)),
+            |v| Ok(vec![v[0].add(&Tensor::scalar(1i32))?, v[1].add(&p)?]),
+        )
+        .expect("loop");
+        assert!(!out[1].is_constant());
+        let pure = Tensor::while_loop(
+            &[Tensor::scalar(0i32)],
+            |v| v[0].lt(&Tensor::scalar(3i32)),
+            |v| Ok(vec![v[0].add(&Tensor::scalar(1i32))?]),
+        )
+        .expect("loop");
+        assert!(pure[0].is_constant());
+        assert!(!Tensor::from_error(Error::invalid("x", "y")).is_constant());
+    }
+}

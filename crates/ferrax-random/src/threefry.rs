@@ -256,15 +256,15 @@ fn rounds(shape: &ferrax_ir::Shape, ks: &[Tensor; 3], mut x: [Tensor; 2]) -> Res
 /// random bits, for example). The same values as [`threefry2x32`] followed by `combine`,
 /// emitted to run faster.
 ///
-/// When the key is not a constant of the program, the hash is a `while` loop of one
-/// iteration whose trip count XLA cannot see at compile time (it derives from the key),
-/// and whose body computes the counters (`counters` is called inside it, so an iota is
-/// never stored), the 20 rounds and `combine` in one kernel that writes one array. The
-/// consumers read the loop's result, so XLA fuses them as in JAX's program, as with
-/// [`threefry2x32`]; but that form's loop carries both words, and XLA computes the rounds
-/// once per word, besides passing the state through memory between iterations. With a
-/// constant key XLA would fold the trip count, inline the loop and fuse the consumers into
-/// the hash, so a constant key gets [`threefry2x32`] followed by `combine`.
+/// When the key is not a constant of the program, the result comes out of a `while` loop
+/// of one trip whose trip count XLA cannot see at compile time (it derives from the key),
+/// so the consumers read a loop result and XLA fuses them as in JAX's program, as with
+/// [`threefry2x32`]. The loop's body (counters, 20 rounds, `combine`) is loop-invariant:
+/// XLA hoists it into one parallel kernel before the loop, which writes one array, and the
+/// loop copies it into its result. [`threefry2x32`]'s loop instead carries both words
+/// through two trips, and XLA computes the rounds once per word. With a constant key XLA
+/// would fold the trip count, inline the loop and fuse the consumers into the hash, so a
+/// constant key gets [`threefry2x32`] followed by `combine`.
 pub(crate) fn hash_combined(
     k0: &Tensor,
     k1: &Tensor,
