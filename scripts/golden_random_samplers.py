@@ -151,6 +151,21 @@ def dirichlet_size_cases(x64, part=True):
                          (4, 300)]]
 
 
+# From 4,096 draws on, jaxlib runs dirichlet's logs, max, exp and sum in YNNPACK (see
+# ferrax-random's `ynn` module): sizes on both sides of that, last axes of 2 to 40, alpha
+# of distinct values and of one value (whose `log(alpha - 1/3)` XLA folds), and bf16 and
+# f16 (whose sum, taken in f32, runs there too).
+def dirichlet_large_cases(x64, part=True):
+    def a(k):
+        return np.linspace(0.3, 3.0, k).astype(np.float32)
+    cs = [{"alpha": a(k), "shape": [b], "dtype": None}
+          for k, b in [(4, 1023), (4, 1100), (2, 2048), (3, 1400), (7, 600), (20, 210),
+                       (40, 103)]]
+    cs.append({"alpha": np.full(4, 1.5, np.float32), "shape": [1100], "dtype": None})
+    cs += [{"alpha": a(4), "shape": [1100], "dtype": d} for d in ["bfloat16", "float16"]]
+    return cs
+
+
 def chisquare_cases(x64, part=True):
     return [{"df": 3.0, "shape": [5], "dtype": fdt(x64)},
             {"df": np.array([0.5, 1.0, 9.0], npf(x64)), "shape": None, "dtype": None}]
@@ -267,6 +282,7 @@ def main():
         MODES_F32, DIRICHLET_SEEDS)
     run(w, "dirichlet_sizes", "dirichlet", dirichlet_size_cases,
         MODES_F32, SIZE_SEEDS)
+    run(w, "dirichlet_large", "dirichlet", dirichlet_large_cases, MODES_F32, SIZE_SEEDS)
     run(w, "chisquare", "chisquare", chisquare_cases)
     run(w, "f", "f", f_cases)
     run(w, "t", "t", t_cases)

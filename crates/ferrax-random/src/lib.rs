@@ -87,10 +87,15 @@
 //!   `s ** -(1 / p)` (`ball`); and it folds the gamma sampler's `log(alpha - 1/3)` for a
 //!   constant alpha of one value but not for a constant array (`dirichlet`), which the
 //!   plugin's XLA would fold with a correctly rounded `log`.
-//! - Known remaining differences, measured against jitted jaxlib 0.10.2: `dirichlet` with
-//!   4,096 or more elements (its max, exp and sum run in YNNPACK, whose `exp` and `log` are
-//!   its own: 1,731-1,853 of 4,400 elements differ, up to 23 ulp, alpha `[0.3, 1.2, 2.1,
-//!   3.0]`, 3 keys); `ball` with 4,096 or more elements and a `p` other than 1, 2, 3 (the
+//! - From 4,096 elements on, `dirichlet` follows jaxlib's YNNPACK fusions: the f32 logs
+//!   and exp are YNNPACK's polynomials and the sums its lane order (module `ynn`, checked
+//!   element for element against jaxlib); in bf16 and f16 only the sum runs there, in f32.
+//!   Golden cases `dirichlet_large` (last axes of 2 to 40, both sides of the threshold).
+//! - Known remaining differences, measured against jitted jaxlib 0.10.2: f64 `dirichlet`
+//!   with 4,096 or more elements (YNNPACK's f64 `exp`, `log` and sum are not spelled out:
+//!   1,998-2,052 of 4,400 elements differ, up to 29 ulp, alpha `linspace(0.3, 3, 4)`,
+//!   3 keys), and any `dirichlet` whose last axis has more than 65 entries at that size
+//!   (YNNPACK's summation order is only modelled up to there); `ball` with 4,096 or more elements and a `p` other than 1, 2, 3 (the
 //!   powers run in YNNPACK's `pow`), or with 4,096 or more results (its final power too);
 //!   and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
 //!   vectorises each column separately, packs some column pairs into 512-bit registers,

@@ -262,17 +262,27 @@ fn gamma_lanes(
         let log_samples = lanes::exponential(&subkey, dt)?.neg()?;
         let skip = boost_mask.bitor(&log_samples.eq(&c(dt, 0.0))?)?;
         let log_boost = Tensor::select(&skip, &c(dt, 0.0), &log_samples.mul(&inv_alpha)?)?;
-        let log_v = if out == GammaOut::LogLone {
+        // `dirichlet`'s logs: from 4,096 draws on (f32), jaxlib's softmax reduction takes
+        // them into its YNNPACK fusion, which has its own `log`.
+        let ynn_logs = out == GammaOut::LogLone && dt == DType::F32 && ynn::prefers(n);
+        let log_v = if ynn_logs {
+            ynn::log_f32(v)?
+        } else if out == GammaOut::LogLone {
             lone_log(v)?
         } else {
             v.log()?
         };
         // XLA folds `log(d)` for a constant alpha of one value (a broadcast scalar), in
         // jaxlib and in the plugin alike; for a constant array jaxlib computes it at run
-        // time (its polynomial), where the plugin would fold it with a correctly rounded
-        // `log`, so it is hidden from the plugin's folding then.
+        // time (its polynomial, or YNNPACK's), where the plugin would fold it with a
+        // correctly rounded `log`, so it is hidden from the plugin's folding then.
         let log_d = if array_alpha {
-            opaque(&d, &keys.slice_axis(1, 0, 1)?.reshape([n])?)?.log()?
+            let d = opaque(&d, &keys.slice_axis(1, 0, 1)?.reshape([n])?)?;
+            if ynn_logs {
+                ynn::log_f32(&d)?
+            } else {
+                d.log()?
+            }
         } else {
             d.log()?
         };
@@ -420,21 +430,55 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
     let mb = m
         .broadcast_in_dim(kept.clone(), &dims)?
         .broadcast_to(s.clone())?;
-    let e = x.sub(&mb)?.exp()?;
+    let dt = x.dtype();
+    let bcast = |t: &Tensor| {
+        t.broadcast_in_dim(kept.clone(), &dims)?
+            .broadcast_to(s.clone())
+    };
     // JAX divides by the broadcast sum; jaxlib's XLA turns that division into a product
     // with the reciprocal of the sum computed in the reduction's fusion, while the XLA of
     // the CPU plugin keeps the division: spelled as the product, both compute JAX's bits.
-    let sum = e.sum(&[r - 1])?;
-    let inv = c(x.dtype(), 1.0).div(&sum)?.broadcast_in_dim(kept, &dims)?;
-    e.mul(&inv.broadcast_to(s)?)
+    let normalise = |e: &Tensor, sum: &Tensor| e.mul(&bcast(&c(dt, 1.0).div(sum)?)?);
+    let d = x.sub(&mb)?;
+    // From 4,096 elements on, jaxlib runs the reductions in YNNPACK (module `ynn`): in
+    // f32 the exp as well, whose result the max's fusion gives; in f16 and bf16 the sum
+    // only, which `jnp.sum` takes in f32.
+    if !ynn::prefers(s.iter().product()) {
+        return normalise(&d.exp()?, &d.exp()?.sum(&[r - 1])?);
+    }
+    match dt {
+        DType::F32 => {
+            let e = ynn::exp_f32(&d)?;
+            normalise(&e, &ynn::sum_last(&e)?)
+        }
+        DType::F16 => {
+            let e = d.exp()?;
+            normalise(&e, &ynn::sum_last(&e.convert(DType::F32)?)?.convert(dt)?)
+        }
+        DType::BF16 => {
+            // jaxlib keeps the exp in f32 up to the sum and rounds it to bf16 for the
+            // product only, whose reciprocal factor stays f32. (The plugin's XLA drops a
+            // bf16 round trip `f32(bf16(v))`; `ynn::bf16_to_f32` keeps the rounding.)
+            let e = ynn::bf16_to_f32(&d)?.exp()?;
+            let sum = ynn::bf16_to_f32(&ynn::sum_last(&e)?.convert(dt)?)?;
+            let inv = Tensor::scalar(1.0f32).div(&sum)?;
+            let inv = inv
+                .broadcast_in_dim(kept.clone(), &dims)?
+                .broadcast_to(s.clone())?;
+            ynn::bf16_to_f32(&e.convert(dt)?)?.mul(&inv)?.convert(dt)
+        }
+        // f64: YNNPACK's f64 exp and sum are not spelled out (a documented deviation).
+        _ => normalise(&d.exp()?, &d.exp()?.sum(&[r - 1])?),
+    }
 }
 
 /// `jax.random.dirichlet(key, alpha, shape, dtype)`: Dirichlet variates over the last axis
 /// of `alpha` (rank >= 1); the result has shape `shape + [k]` (`shape` defaults to
 /// `alpha.shape[:-1]`). Log-gamma draws normalised by a softmax, as in JAX. Bit-exact
-/// with jitted JAX below 4,096 elements (the draws' `log(V)` is computed as jaxlib's lone
-/// `log` kernel computes it, see the crate docs); from 4,096 elements on, jaxlib runs the
-/// softmax in YNNPACK and the results differ (a documented deviation).
+/// with jitted JAX: below 4,096 elements the draws' `log(V)` is computed as jaxlib's lone
+/// `log` kernel computes it (see the crate docs); from 4,096 elements on, jaxlib runs the
+/// logs, the max, the exp and the sum in YNNPACK, whose arithmetic is spelled out in f32,
+/// bf16 and f16 (module `ynn`), but not in f64 (a documented deviation).
 ///
 /// ```
 /// use ferrax::prelude::*;
