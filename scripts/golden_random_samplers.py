@@ -146,9 +146,12 @@ def dirichlet_key_cases(x64, part=True):
 def dirichlet_size_cases(x64, part=True):
     def a(k):
         return np.linspace(0.3, 3.0, k).astype(np.float32)
-    return [{"alpha": a(k), "shape": [b], "dtype": None}
-            for k, b in [(3, 1), (5, 1), (7, 1), (3, 3), (4, 3), (7, 2), (4, 4), (3, 10),
-                         (4, 300)]]
+    cs = [{"alpha": a(k), "shape": [b], "dtype": None}
+          for k, b in [(3, 1), (5, 1), (7, 1), (3, 3), (4, 3), (7, 2), (4, 4), (3, 10),
+                       (4, 300)]]
+    # bf16 and f16: `jnp.sum` adds in f32, and jaxlib keeps bf16's exp in f32 up to it.
+    return cs + [{"alpha": a(4), "shape": [b], "dtype": d}
+                 for d in ["bfloat16", "float16"] for b in [10, 300]]
 
 
 # From 4,096 draws on, jaxlib runs dirichlet's logs, max, exp and sum in YNNPACK (see
@@ -228,9 +231,22 @@ def gn_size_cases(x64, part=True):
 
 
 def ball_size_cases(x64, part=True):
-    return [{"d": d, "p": p, "shape": [n], "dtype": None}
-            for n, d, p in [(300, 3, 2.0), (300, 3, 1.5), (50, 5, 1.0), (100, 2, 0.5),
-                            (1500, 3, 2.0), (1500, 3, 1.0), (2000, 2, 0.5)]]
+    cs = [{"d": d, "p": p, "shape": [n], "dtype": None}
+          for n, d, p in [(300, 3, 2.0), (300, 3, 1.5), (50, 5, 1.0), (100, 2, 0.5),
+                          (1500, 3, 2.0), (1500, 3, 1.0), (2000, 2, 0.5),
+                          # 4,096 draws or more (YNNPACK's sum), results below that
+                          (1400, 3, 1.5), (1100, 4, 0.5), (700, 7, 2.5), (300, 20, 3.0)]]
+    # f16 and bf16: `jnp.sum` adds in f32; bf16 keeps f32 reciprocals and products.
+    return cs + [{"d": d, "p": p, "shape": [n], "dtype": dt}
+                 for dt in ["bfloat16", "float16"]
+                 for n, d, p in [(100, 3, 1.5), (30, 20, 3.0), (1400, 3, 1.5), (1100, 4, 0.5)]]
+
+
+# f16 and bf16 gamma-family draws (a < 1 takes the boost power, whose bf16 argument the
+# plugin's XLA would otherwise not round).
+def low_precision_cases(x64, part=True):
+    return [{"a": a, "shape": [100, 3], "dtype": dt}
+            for dt in ["bfloat16", "float16"] for a in [0.3, 0.66796875, 1.5, 3.0]]
 
 
 def orthogonal_cases(x64, part=True):
@@ -294,6 +310,11 @@ def main():
     run(w, "generalized_normal_sizes", "generalized_normal", gn_size_cases,
         MODES_F32, SIZE_SEEDS)
     run(w, "ball_sizes", "ball", ball_size_cases, MODES_F32, SIZE_SEEDS)
+    run(w, "gamma_low_precision", "gamma", low_precision_cases, MODES_F32, SIZE_SEEDS)
+    run(w, "generalized_normal_low_precision", "generalized_normal",
+        lambda x64, part=True: [{"p": c["a"], "shape": c["shape"], "dtype": c["dtype"]}
+                                for c in low_precision_cases(x64, part)],
+        MODES_F32, SIZE_SEEDS)
     run(w, "orthogonal", "orthogonal", orthogonal_cases)
     run(w, "multivariate_normal", "multivariate_normal", mvn_cases)
     w.write()

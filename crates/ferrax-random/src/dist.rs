@@ -1212,7 +1212,7 @@ fn maxwell_core(key: &Key, shape: &[usize], d: DType, op: &str) -> Result<Tensor
             x.mul(&x)?
         }
     };
-    let sum = ynn::sum3_last(&sq)?;
+    let sum = ynn::sum_last(&sq)?;
     match d {
         DType::F16 => sum.convert(d)?.sqrt(),
         DType::BF16 if ynn::prefers(n) => sum.sqrt(),

@@ -91,13 +91,23 @@
 //!   and exp are YNNPACK's polynomials and the sums its lane order (module `ynn`, checked
 //!   element for element against jaxlib); in bf16 and f16 only the sum runs there, in f32.
 //!   Golden cases `dirichlet_large` (last axes of 2 to 40, both sides of the threshold).
+//!   `ball`'s sum of powers from 4,096 draws on is YNNPACK's too, for any `d` and `p`
+//!   (YNNPACK's `pow` is the C library's `powf`, which `special::pow` spells out).
+//! - bf16 and f16 in the gamma family (`gamma`, `generalized_normal`, `dirichlet`, `ball`):
+//!   `jnp.sum` adds f16 and bf16 in f32; jaxlib keeps some bf16 products and reciprocals
+//!   in f32 (`dirichlet`'s normalisation, `ball`'s division); and the plugin's XLA drops a
+//!   bf16 round trip `f32(bf16(v))` that jaxlib performs, so a bf16 operand of a power is
+//!   widened from its bits (`special::to_f32_exact`). Golden families `*_low_precision`,
+//!   and bf16/f16 cases in `dirichlet_sizes`, `dirichlet_large` and `ball_sizes`.
 //! - Known remaining differences, measured against jitted jaxlib 0.10.2: f64 `dirichlet`
 //!   with 4,096 or more elements (YNNPACK's f64 `exp`, `log` and sum are not spelled out:
 //!   1,998-2,052 of 4,400 elements differ, up to 29 ulp, alpha `linspace(0.3, 3, 4)`,
 //!   3 keys), and any `dirichlet` whose last axis has more than 65 entries at that size
-//!   (YNNPACK's summation order is only modelled up to there); `ball` with 4,096 or more elements and a `p` other than 1, 2, 3 (the
-//!   powers run in YNNPACK's `pow`), or with 4,096 or more results (its final power too);
-//!   and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
+//!   (YNNPACK's summation order is only modelled up to there); `ball` with 4,096 or more
+//!   results in f32, bf16 and f64, where jaxlib's YNNPACK fusion also takes the
+//!   exponential draw's `log1p` and the generalized-normal powers (n = 5,000, d = 3,
+//!   p = 1.5, 3 keys: f32 328-368 of 15,000 elements differ, up to 3 ulp; bf16 6,482-6,630,
+//!   up to 3 ulp; f64 1,378-1,447 of 15,000 (2 keys); f16 is exact); and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
 //!   vectorises each column separately, packs some column pairs into 512-bit registers,
 //!   and in those contracts the other product of XLA's `log` polynomial (`y·x³ + e·c`
 //!   becomes `fma(e, c, y·x³)` instead of `fma(y, x³, e·c)`): in `rayleigh` of shape

@@ -20,7 +20,7 @@ use crate::config;
 use crate::key::{split2, Key};
 use crate::lanes::{self, c};
 use crate::param::Param;
-use crate::special::{lone_log, opaque, pow_const};
+use crate::special::{lone_log, opaque, pow_const, to_f32_exact};
 use crate::ynn;
 use crate::SampleOpts;
 
@@ -442,33 +442,42 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
     let d = x.sub(&mb)?;
     // From 4,096 elements on, jaxlib runs the reductions in YNNPACK (module `ynn`): in
     // f32 the exp as well, whose result the max's fusion gives; in f16 and bf16 the sum
-    // only, which `jnp.sum` takes in f32.
-    if !ynn::prefers(s.iter().product()) {
-        return normalise(&d.exp()?, &d.exp()?.sum(&[r - 1])?);
-    }
+    // only. `jnp.sum` adds f16 and bf16 in f32.
+    let big = ynn::prefers(s.iter().product());
+    let sum_f32 = |e: &Tensor| {
+        if big {
+            ynn::sum_last(e)
+        } else {
+            e.sum(&[r - 1])
+        }
+    };
     match dt {
-        DType::F32 => {
+        DType::F32 if big => {
             let e = ynn::exp_f32(&d)?;
             normalise(&e, &ynn::sum_last(&e)?)
         }
         DType::F16 => {
             let e = d.exp()?;
-            normalise(&e, &ynn::sum_last(&e.convert(DType::F32)?)?.convert(dt)?)
+            normalise(&e, &sum_f32(&e.convert(DType::F32)?)?.convert(dt)?)
         }
         DType::BF16 => {
             // jaxlib keeps the exp in f32 up to the sum and rounds it to bf16 for the
             // product only, whose reciprocal factor stays f32. (The plugin's XLA drops a
-            // bf16 round trip `f32(bf16(v))`; `ynn::bf16_to_f32` keeps the rounding.)
-            let e = ynn::bf16_to_f32(&d)?.exp()?;
-            let sum = ynn::bf16_to_f32(&ynn::sum_last(&e)?.convert(dt)?)?;
+            // bf16 round trip `f32(bf16(v))`; `to_f32_exact` keeps the rounding.)
+            let e = to_f32_exact(&d)?.exp()?;
+            let sum = to_f32_exact(&sum_f32(&e)?.convert(dt)?)?;
             let inv = Tensor::scalar(1.0f32).div(&sum)?;
             let inv = inv
                 .broadcast_in_dim(kept.clone(), &dims)?
                 .broadcast_to(s.clone())?;
-            ynn::bf16_to_f32(&e.convert(dt)?)?.mul(&inv)?.convert(dt)
+            to_f32_exact(&e.convert(dt)?)?.mul(&inv)?.convert(dt)
         }
-        // f64: YNNPACK's f64 exp and sum are not spelled out (a documented deviation).
-        _ => normalise(&d.exp()?, &d.exp()?.sum(&[r - 1])?),
+        // f64 from 4,096 elements: YNNPACK's f64 exp and sum are not spelled out (a
+        // documented deviation).
+        _ => {
+            let e = d.exp()?;
+            normalise(&e, &e.sum(&[r - 1])?)
+        }
     }
 }
 
@@ -713,27 +722,47 @@ pub fn ball(
     let r = shape.len();
     let powers = pow_p(&g.abs()?, &pt.convert(dt)?, &p, |v| v)?;
     let n: usize = shape.iter().product();
-    // From 4,096 draws on, jaxlib's sum is YNNPACK's (see `ynn`): for three coordinates
-    // and a power XLA turns into products (p = 1, 2, 3), that arithmetic is spelled out;
-    // other powers are YNNPACK's own `pow` there (a documented deviation).
-    let ynn_sum = ynn::prefers(n * d)
-        && d == 3
-        && dt != DType::F16
-        && matches!(p.as_f64(), Some(v) if v == 1.0 || v == 2.0 || v == 3.0);
-    let sums = if ynn_sum {
-        ynn::sum3_last(&powers)?
-    } else {
-        powers.sum(&[r])?
+    // From 4,096 draws on, jaxlib's sum is YNNPACK's (see `ynn`), over the same powers:
+    // XLA's rewrites of `x ** p` for p = 1, 2, 3 come first, and YNNPACK's `pow` calls the
+    // C library's `powf`, as `special::pow` spells out.
+    // In f16 the powers are f16 and only the sum (in f32) runs there; in bf16 the powers
+    // run there too, in f32 without rounding to bf16.
+    // `jnp.sum` adds f16 and bf16 in f32.
+    let big = ynn::prefers(n * d);
+    let sum_f32 = |x: &Tensor| {
+        if big {
+            ynn::sum_last(x)
+        } else {
+            x.sum(&[r])
+        }
+    };
+    let sums = match dt {
+        DType::F16 => sum_f32(&powers.convert(DType::F32)?)?.convert(dt)?,
+        DType::BF16 => {
+            let g32 = to_f32_exact(&g.abs()?)?;
+            let powers = pow_p(&g32, &pt.convert(DType::F32)?, &p, |v| v)?;
+            sum_f32(&powers)?.convert(dt)?
+        }
+        _ if big => ynn::sum_last(&powers)?,
+        _ => powers.sum(&[r])?,
     };
     let total = sums.add(&e)?;
-    // `g / (total ** (1 / p))[..., None]`: jaxlib's XLA makes the division by a broadcast
-    // power a product with the opposite power, `g * (total ** -(1 / p))[..., None]`.
-    let inv_norm = pow_p(&total, &inv.neg()?, &p, |v| -1.0 / v)?;
     let mut kept = shape.to_vec();
     kept.push(1);
     let dims: Vec<usize> = (0..r).collect();
-    let inv_norm = inv_norm
-        .broadcast_in_dim(kept, &dims)?
-        .broadcast_to(gshape)?;
-    g.mul(&inv_norm)
+    let spread = |t: &Tensor| {
+        t.broadcast_in_dim(kept.clone(), &dims)?
+            .broadcast_to(gshape.clone())
+    };
+    if dt == DType::BF16 {
+        // jaxlib keeps the division: `g * (1 / norm)` with the bf16 norm's reciprocal and
+        // the product in f32, rounded once.
+        let norm = pow_p(&total, &inv, &p, |v| 1.0 / v)?;
+        let recip = Tensor::scalar(1.0f32).div(&to_f32_exact(&norm)?)?;
+        return to_f32_exact(&g)?.mul(&spread(&recip)?)?.convert(dt);
+    }
+    // `g / (total ** (1 / p))[..., None]`: jaxlib's XLA makes the division by a broadcast
+    // power a product with the opposite power, `g * (total ** -(1 / p))[..., None]`.
+    let inv_norm = pow_p(&total, &inv.neg()?, &p, |v| -1.0 / v)?;
+    g.mul(&spread(&inv_norm)?)
 }

@@ -79,7 +79,7 @@ pub fn pow(x: &Tensor, y: &Tensor) -> Result<Tensor> {
     match x.dtype() {
         DType::F32 => pow::pow_f32(&xb, &yb),
         d @ (DType::F16 | DType::BF16) => {
-            pow::pow_f32(&xb.convert(DType::F32)?, &yb.convert(DType::F32)?)?.convert(d)
+            pow::pow_f32(&to_f32_exact(&xb)?, &to_f32_exact(&yb)?)?.convert(d)
         }
         _ => x.pow(y),
     }
@@ -152,7 +152,7 @@ pub(crate) fn lone_log(x: &Tensor) -> Result<Tensor> {
 pub(crate) fn pow_const(x: &Tensor, y: &Tensor, value: Option<f32>) -> Result<Tensor> {
     x.check()?;
     let e = match value {
-        Some(e) if x.dtype() == DType::F32 => e,
+        Some(e) if matches!(x.dtype(), DType::F32 | DType::F16) => e,
         _ => return pow(x, y),
     };
     if e == 0.0 {
@@ -313,6 +313,19 @@ fn log1p_small_f32(x: &Tensor) -> Result<Tensor> {
     let cubic = opaque(&x.mul(&x2)?.mul(&num.div(&den)?)?, &r)?;
     let half = opaque(&c(x, -0.5), &r)?;
     x.add(&x2.mul(&half)?.add(&cubic)?)
+}
+
+/// An f16 or bf16 tensor's values as f32 (other dtypes converted plainly). For bf16 they
+/// are read from the bits: the plugin's XLA folds `f32(bf16(v))` to `v` when `v` was
+/// computed in f32 ("excess precision"), which skips a rounding that jaxlib performs.
+pub(crate) fn to_f32_exact(x: &Tensor) -> Result<Tensor> {
+    if x.dtype() != DType::BF16 {
+        return x.convert(DType::F32);
+    }
+    x.bitcast(DType::U16)?
+        .convert(DType::U32)?
+        .shift_left(&Tensor::scalar(16u32))?
+        .bitcast(DType::F32)
 }
 
 /// `c` (a float scalar or array) made opaque to XLA's compile-time simplifications by a

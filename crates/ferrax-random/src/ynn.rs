@@ -45,19 +45,6 @@ pub(crate) fn rounded(x: &Tensor) -> Result<Tensor> {
     opaque(x, x)
 }
 
-/// The sum over a last axis of extent 3, in YNNPACK's order `(x0 + x2) + x1`, each term
-/// rounded on its own.
-pub(crate) fn sum3_last(x: &Tensor) -> Result<Tensor> {
-    let axis = x.shape().len().saturating_sub(1);
-    let term = |i: usize| -> Result<Tensor> {
-        let t = rounded(&x.slice_axis(axis, i, i + 1)?)?;
-        let mut s = t.shape().to_vec();
-        s.pop();
-        t.reshape(s)
-    };
-    term(0)?.add(&term(2)?)?.add(&term(1)?)
-}
-
 /// `a * b + c` rounded once to f32 (a fused multiply-add), through f64: the product of two
 /// f32 values is exact in f64, and so is the sum whenever the terms' exponents are within
 /// 29 of each other (always in the uses here but for rare double roundings).
@@ -199,15 +186,6 @@ pub(crate) fn sum_last(x: &Tensor) -> Result<Tensor> {
         Some(t) => Ok(t),
         None => Ok(Tensor::zeros(x.dtype(), s)),
     }
-}
-
-/// A bf16 tensor's values as f32, read from its bits, so the compiler cannot skip the
-/// rounding to bf16 that produced it (the plugin's XLA folds `f32(bf16(v))` to `v`).
-pub(crate) fn bf16_to_f32(x: &Tensor) -> Result<Tensor> {
-    x.bitcast(DType::U16)?
-        .convert(DType::U32)?
-        .shift_left(&Tensor::scalar(16u32))?
-        .bitcast(DType::F32)
 }
 
 #[cfg(test)]

@@ -30,13 +30,16 @@ fn opts(a: &Args) -> SampleOpts {
 
 #[test]
 fn gamma() {
-    check("gamma", |c: &Case, k, a: &Args| -> R {
-        let p = a.param("a").unwrap();
-        match c.fn_name.as_str() {
-            "gamma" => random::gamma(k, p, opts(a)),
-            _ => random::loggamma(k, p, opts(a)),
-        }
-    });
+    // `_low_precision`: bf16 and f16 draws with and without the boost power.
+    for family in ["gamma", "gamma_low_precision"] {
+        check(family, |c: &Case, k, a: &Args| -> R {
+            let p = a.param("a").unwrap();
+            match c.fn_name.as_str() {
+                "gamma" => random::gamma(k, p, opts(a)),
+                _ => random::loggamma(k, p, opts(a)),
+            }
+        });
+    }
 }
 
 #[test]
@@ -110,7 +113,11 @@ fn t() {
 #[test]
 fn generalized_normal() {
     // `_sizes`: where jaxlib's compiler makes `x ** 0.5` a square root.
-    for family in ["generalized_normal", "generalized_normal_sizes"] {
+    for family in [
+        "generalized_normal",
+        "generalized_normal_sizes",
+        "generalized_normal_low_precision",
+    ] {
         check(family, |_c, k, a: &Args| -> R {
             random::generalized_normal(
                 k,
@@ -124,7 +131,8 @@ fn generalized_normal() {
 
 #[test]
 fn ball() {
-    // `_sizes`: up to 6,000 elements, past the size where jaxlib's sum becomes YNNPACK's.
+    // `_sizes`: up to 6,000 elements, past the size where jaxlib's sum becomes YNNPACK's,
+    // any `d` and `p`, and bf16 and f16.
     for family in ["ball", "ball_sizes"] {
         check(family, |_c, k, a: &Args| -> R {
             random::ball(
