@@ -242,11 +242,21 @@ def ball_size_cases(x64, part=True):
                  for n, d, p in [(100, 3, 1.5), (30, 20, 3.0), (1400, 3, 1.5), (1100, 4, 0.5)]]
 
 
-# f16 and bf16 gamma-family draws (a < 1 takes the boost power, whose bf16 argument the
-# plugin's XLA would otherwise not round).
-def low_precision_cases(x64, part=True):
-    return [{"a": a, "shape": [100, 3], "dtype": dt}
-            for dt in ["bfloat16", "float16"] for a in [0.3, 0.66796875, 1.5, 3.0]]
+# f16 and bf16 draws of the gamma family (a < 1 takes the boost power, whose bf16 argument
+# the plugin's XLA would otherwise not round; XLA folds f16 `f`'s constants its own way).
+def low_precision_families():
+    def cases(name, values, extra=None):
+        def make(x64, part=True):
+            return [dict({name: v, "shape": [100, 3], "dtype": dt}, **(extra or {}))
+                    for dt in ["bfloat16", "float16"] for v in values]
+        return make
+    return [("gamma", cases("a", [0.3, 0.66796875, 1.5, 3.0])),
+            ("loggamma", cases("a", [0.7, 3.0])),
+            ("generalized_normal", cases("p", [0.3, 0.66796875, 1.5, 3.0])),
+            ("beta", cases("a", [0.7, 3.0], {"b": 2.5})),
+            ("chisquare", cases("df", [0.7, 3.0])),
+            ("f", cases("dfnum", [0.7, 3.0], {"dfden": 2.5})),
+            ("t", cases("df", [0.7, 3.0]))]
 
 
 def orthogonal_cases(x64, part=True):
@@ -310,11 +320,8 @@ def main():
     run(w, "generalized_normal_sizes", "generalized_normal", gn_size_cases,
         MODES_F32, SIZE_SEEDS)
     run(w, "ball_sizes", "ball", ball_size_cases, MODES_F32, SIZE_SEEDS)
-    run(w, "gamma_low_precision", "gamma", low_precision_cases, MODES_F32, SIZE_SEEDS)
-    run(w, "generalized_normal_low_precision", "generalized_normal",
-        lambda x64, part=True: [{"p": c["a"], "shape": c["shape"], "dtype": c["dtype"]}
-                                for c in low_precision_cases(x64, part)],
-        MODES_F32, SIZE_SEEDS)
+    for fn, cases in low_precision_families():
+        run(w, "low_precision", fn, cases, MODES_F32, SIZE_SEEDS)
     run(w, "orthogonal", "orthogonal", orthogonal_cases)
     run(w, "multivariate_normal", "multivariate_normal", mvn_cases)
     w.write()
