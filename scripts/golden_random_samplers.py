@@ -235,7 +235,12 @@ def ball_size_cases(x64, part=True):
           for n, d, p in [(300, 3, 2.0), (300, 3, 1.5), (50, 5, 1.0), (100, 2, 0.5),
                           (1500, 3, 2.0), (1500, 3, 1.0), (2000, 2, 0.5),
                           # 4,096 draws or more (YNNPACK's sum), results below that
-                          (1400, 3, 1.5), (1100, 4, 0.5), (700, 7, 2.5), (300, 20, 3.0)]]
+                          (1400, 3, 1.5), (1100, 4, 0.5), (700, 7, 2.5), (300, 20, 3.0),
+                          # 4,096 results or more (YNNPACK's log1p and powf too)
+                          (5000, 3, 1.5), (5000, 2, 2.0), (6000, 5, 0.7),
+                          # one coordinate: XLA keeps the division (p = 2 and 1.5 are
+                          # 1 ulp off in the legacy layout: see ferrax-random's docs)
+                          (100, 1, 0.5), (4096, 1, 1.0)]]
     # f16 and bf16: `jnp.sum` adds in f32; bf16 keeps f32 reciprocals and products.
     return cs + [{"d": d, "p": p, "shape": [n], "dtype": dt}
                  for dt in ["bfloat16", "float16"]

@@ -92,7 +92,10 @@
 //!   element for element against jaxlib); in bf16 and f16 only the sum runs there, in f32.
 //!   Golden cases `dirichlet_large` (last axes of 2 to 40, both sides of the threshold).
 //!   `ball`'s sum of powers from 4,096 draws on is YNNPACK's too, for any `d` and `p`
-//!   (YNNPACK's `pow` is the C library's `powf`, which `special::pow` spells out).
+//!   (YNNPACK's `pow` is the C library's `powf`, which `special::pow` spells out), and
+//!   from 4,096 results on (f32) so are the exponential draw's `log1p` and the power
+//!   `g ** (1 / p)` (a `powf` call even for p = 2). With one coordinate XLA keeps `ball`'s
+//!   division by the norm.
 //! - bf16 and f16 in the gamma family (`gamma`, `loggamma`, `generalized_normal`, `beta`,
 //!   `chisquare`, `f`, `t`, `dirichlet`, `ball`): `jnp.sum` adds f16 and bf16 in f32;
 //!   jaxlib keeps some bf16 products and reciprocals in f32 (`dirichlet`'s normalisation,
@@ -107,10 +110,12 @@
 //!   1,998-2,052 of 4,400 elements differ, up to 29 ulp, alpha `linspace(0.3, 3, 4)`,
 //!   3 keys), and any `dirichlet` whose last axis has more than 65 entries at that size
 //!   (YNNPACK's summation order is only modelled up to there); `ball` with 4,096 or more
-//!   results in f32, bf16 and f64, where jaxlib's YNNPACK fusion also takes the
-//!   exponential draw's `log1p` and the generalized-normal powers (n = 5,000, d = 3,
-//!   p = 1.5, 3 keys: f32 328-368 of 15,000 elements differ, up to 3 ulp; bf16 6,482-6,630,
-//!   up to 3 ulp; f64 1,378-1,447 of 15,000 (2 keys); f16 is exact); and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
+//!   results in bf16 and f64, where jaxlib's YNNPACK fusion also takes the exponential
+//!   draw's `log1p` and the generalized-normal powers (n = 5,000, d = 3, p = 1.5: bf16
+//!   6,482-6,630 of 15,000 elements differ, up to 3 ulp, 3 keys; f64 1,378-1,447, 2 keys;
+//!   f32 follows YNNPACK there, f16 is exact); `ball` with one coordinate and p = 2 or 1.5
+//!   in the legacy layout (1 ulp in the leading values of every case tried: shapes (100,)
+//!   and (5,000,), 3 keys; exact in the default layout and for p = 0.5 and 1); and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
 //!   vectorises each column separately, packs some column pairs into 512-bit registers,
 //!   and in those contracts the other product of XLA's `log` polynomial (`y·x³ + e·c`
 //!   becomes `fma(e, c, y·x³)` instead of `fma(y, x³, e·c)`): in `rayleigh` of shape

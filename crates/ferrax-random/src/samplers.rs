@@ -668,19 +668,27 @@ fn pow_p(x: &Tensor, y: &Tensor, p: &Param, value: impl Fn(f32) -> f32) -> Resul
     pow_const(x, y, p.as_f64().map(|v| value(v as f32)))
 }
 
+/// `in_ynn`: the final power lands in a YNNPACK fusion (`ball` from 4,096 results on),
+/// where `x ** 0.5` stays a `powf` call (the square root is LLVM's rewrite of XLA's code).
 fn generalized_normal_t(
     key: &Key,
     p: &Param,
     shape: &[usize],
     dt: DType,
     op: &str,
+    in_ynn: bool,
 ) -> Result<Tensor> {
     let (k0, k1) = split2(key)?;
     let (_, inv) = recip_param(p, dt)?;
     let inv_value = p.as_f64().map(|v| (1.0 / v as f32) as f64);
     let g = gamma_t(&k0, &inv, inv_value, Some(shape), GammaOut::Linear, op)?;
     let r = crate::rademacher(&k1, shape, Some(dt))?;
-    r.mul(&pow_p(&g, &inv, p, |v| 1.0 / v)?)
+    let root = if in_ynn && p.as_f64() == Some(2.0) {
+        crate::special::pow(&g, &inv)?
+    } else {
+        pow_p(&g, &inv, p, |v| 1.0 / v)?
+    };
+    r.mul(&root)
 }
 
 /// `jax.random.generalized_normal(key, p, shape, dtype)`: variates with density
@@ -704,7 +712,7 @@ pub fn generalized_normal(
     let dt = float_dtype(op, dtype)?;
     let p = p.into();
     check_shape(op, shape, &[p.shape()])?;
-    generalized_normal_t(key, &p, shape, dt, op)
+    generalized_normal_t(key, &p, shape, dt, op, false)
 }
 
 /// `jax.random.ball(key, d, p, shape, dtype)`: points uniform in the unit Lp ball of
@@ -735,12 +743,20 @@ pub fn ball(
     let (k1, k2) = split2(key)?;
     let mut gshape = shape.to_vec();
     gshape.push(d);
-    let g = generalized_normal_t(&k1, &p, &gshape, dt, op)?;
-    let e = crate::exponential(&k2, shape, Some(dt))?;
+    let n: usize = shape.iter().product();
+    // From 4,096 results on (f32, and with more than one coordinate, so that a sum is
+    // left), jaxlib's YNNPACK fusion also takes the exponential draw's `log1p` and the
+    // generalized normal's power.
+    let whole_ynn = dt == DType::F32 && d > 1 && ynn::prefers(n);
+    let g = generalized_normal_t(&k1, &p, &gshape, dt, op, whole_ynn)?;
+    let e = if whole_ynn {
+        crate::dist::exponential_ynn_f32(&k2, shape)?
+    } else {
+        crate::exponential(&k2, shape, Some(dt))?
+    };
     let (pt, inv) = recip_param(&p, dt)?;
     let r = shape.len();
     let powers = pow_p(&g.abs()?, &pt.convert(dt)?, &p, |v| v)?;
-    let n: usize = shape.iter().product();
     // From 4,096 draws on, jaxlib's sum is YNNPACK's (see `ynn`), over the same powers:
     // XLA's rewrites of `x ** p` for p = 1, 2, 3 come first, and YNNPACK's `pow` calls the
     // C library's `powf`, as `special::pow` spells out.
@@ -779,6 +795,12 @@ pub fn ball(
         let norm = pow_p(&total, &inv, &p, |v| 1.0 / v)?;
         let recip = Tensor::scalar(1.0f32).div(&to_f32_exact(&norm)?)?;
         return to_f32_exact(&g)?.mul(&spread(&recip)?)?.convert(dt);
+    }
+    if d == 1 {
+        // With one coordinate `[..., None]` is a reshape, not a broadcast, and XLA keeps
+        // the division by the power (`total ** 1` being `total`).
+        let norm = pow_p(&total, &inv, &p, |v| 1.0 / v)?;
+        return g.div(&spread(&norm)?);
     }
     // `g / (total ** (1 / p))[..., None]`: jaxlib's XLA makes the division by a broadcast
     // power a product with the opposite power, `g * (total ** -(1 / p))[..., None]`.

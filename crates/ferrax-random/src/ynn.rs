@@ -120,11 +120,22 @@ pub(crate) fn exp_f32(x: &Tensor) -> Result<Tensor> {
 /// Zero (and, with the plugin's denormals-are-zero, a subnormal) gives `-inf`, a negative
 /// argument NaN, `+inf` itself.
 pub(crate) fn log_f32(x: &Tensor) -> Result<Tensor> {
+    log_impl(x, false)
+}
+
+/// YNNPACK's f32 `log1p` (`log_impl<1>`): [`log_f32`] of `1 + x`, except that `x` itself
+/// is the reduced argument where `1 + x` has exponent 0.
+pub(crate) fn log1p_f32(x: &Tensor) -> Result<Tensor> {
+    log_impl(x, true)
+}
+
+fn log_impl(x: &Tensor, plus_one: bool) -> Result<Tensor> {
     #[allow(clippy::excessive_precision)]
     const P: [f32; 3] = [-5.2293352783e-03, -3.3127889037e-01, -4.9999964237e-01];
     #[allow(clippy::excessive_precision)]
     const Q: [f32; 3] = [3.9658042789e-01, 1.3292170763e+00, 1.0000000000e+00];
-    let bits = x.bitcast(DType::U32)?;
+    let y = if plus_one { x.add(&k(1.0))? } else { x.clone() };
+    let bits = y.bitcast(DType::U32)?;
     let e = bits
         .shift_right_logical(&Tensor::scalar(23u32))?
         .bitand(&Tensor::scalar(0xffu32))?
@@ -138,14 +149,17 @@ pub(crate) fn log_f32(x: &Tensor) -> Result<Tensor> {
     let large = norm.gt(&k(std::f32::consts::SQRT_2))?;
     let e = Tensor::select(&large, &e.add(&k(1.0))?, &e)?;
     let norm = Tensor::select(&large, &norm.mul(&k(0.5))?, &norm)?;
-    let r = norm.sub(&k(1.0))?;
+    let mut r = norm.sub(&k(1.0))?;
+    if plus_one {
+        r = Tensor::select(&e.eq(&k(0.0))?, x, &r)?;
+    }
     let r2 = r.mul(&r)?;
     let ratio = polynomial(&P, &r, &r2)?.div(&polynomial(&Q, &r, &r2)?)?;
-    let y = fma(&e, &k(std::f32::consts::LN_2), &fma(&r2, &ratio, &r)?)?;
-    let y = Tensor::select(&x.eq(&k(0.0))?, &k(f32::NEG_INFINITY), &y)?;
-    let y = Tensor::select(&x.eq(&k(f32::INFINITY))?, x, &y)?;
-    let nan = x.lt(&k(0.0))?.bitor(&x.ne(x)?)?;
-    Tensor::select(&nan, &k(f32::NAN), &y)
+    let out = fma(&e, &k(std::f32::consts::LN_2), &fma(&r2, &ratio, &r)?)?;
+    let out = Tensor::select(&y.eq(&k(0.0))?, &k(f32::NEG_INFINITY), &out)?;
+    let out = Tensor::select(&y.eq(&k(f32::INFINITY))?, &y, &out)?;
+    let nan = y.lt(&k(0.0))?.bitor(&y.ne(&y)?)?;
+    Tensor::select(&nan, &k(f32::NAN), &out)
 }
 
 /// The sum over the last axis in YNNPACK's order: term `i` is added, in order, into lane
