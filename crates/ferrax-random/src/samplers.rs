@@ -427,14 +427,12 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
         .max(&[r - 1])?
         .broadcast_to(s[..r - 1].to_vec())?
         .maximum(&c(x.dtype(), f64::NEG_INFINITY))?;
-    let mb = m
-        .broadcast_in_dim(kept.clone(), &dims)?
-        .broadcast_to(s.clone())?;
     let dt = x.dtype();
     let bcast = |t: &Tensor| {
         t.broadcast_in_dim(kept.clone(), &dims)?
             .broadcast_to(s.clone())
     };
+    let mb = bcast(&m)?;
     // JAX divides by the broadcast sum; jaxlib's XLA turns that division into a product
     // with the reciprocal of the sum computed in the reduction's fusion, while the XLA of
     // the CPU plugin keeps the division: spelled as the product, both compute JAX's bits.
@@ -454,7 +452,7 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
     match dt {
         DType::F32 if big => {
             let e = ynn::exp_f32(&d)?;
-            normalise(&e, &ynn::sum_last(&e)?)
+            normalise(&e, &sum_f32(&e)?)
         }
         DType::F16 => {
             let e = d.exp()?;
@@ -466,10 +464,7 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
             // bf16 round trip `f32(bf16(v))`; `to_f32_exact` keeps the rounding.)
             let e = to_f32_exact(&d)?.exp()?;
             let sum = to_f32_exact(&sum_f32(&e)?.convert(dt)?)?;
-            let inv = Tensor::scalar(1.0f32).div(&sum)?;
-            let inv = inv
-                .broadcast_in_dim(kept.clone(), &dims)?
-                .broadcast_to(s.clone())?;
+            let inv = bcast(&Tensor::scalar(1.0f32).div(&sum)?)?;
             to_f32_exact(&e.convert(dt)?)?.mul(&inv)?.convert(dt)
         }
         // f64 from 4,096 elements: YNNPACK's f64 exp and sum are not spelled out (a
