@@ -441,16 +441,9 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
     // From 4,096 elements on, jaxlib runs the reductions in YNNPACK (module `ynn`): in
     // f32 the exp as well, whose result the max's fusion gives; in f16 and bf16 the sum
     // only. `jnp.sum` adds f16 and bf16 in f32.
-    let big = ynn::prefers(s.iter().product());
-    let sum_f32 = |e: &Tensor| {
-        if big {
-            ynn::sum_last(e)
-        } else {
-            e.sum(&[r - 1])
-        }
-    };
+    let sum_f32 = ynn::sum_last_at_size;
     match dt {
-        DType::F32 if big => {
+        DType::F32 if ynn::prefers(s.iter().product()) => {
             let e = ynn::exp_f32(&d)?;
             normalise(&e, &sum_f32(&e)?)
         }
@@ -754,27 +747,16 @@ pub fn ball(
     let powers = pow_p(&g.abs()?, &pt.convert(dt)?, &p, |v| v)?;
     // From 4,096 draws on, jaxlib's sum is YNNPACK's (see `ynn`), over the same powers:
     // XLA's rewrites of `x ** p` for p = 1, 2, 3 come first, and YNNPACK's `pow` calls the
-    // C library's `powf`, as `special::pow` spells out.
-    // In f16 the powers are f16 and only the sum (in f32) runs there; in bf16 the powers
-    // run there too, in f32 without rounding to bf16.
-    // `jnp.sum` adds f16 and bf16 in f32.
-    let big = ynn::prefers(n * d);
-    let sum_f32 = |x: &Tensor| {
-        if big {
-            ynn::sum_last(x)
-        } else {
-            x.sum(&[r])
-        }
-    };
+    // C library's `powf`, as `special::pow` spells out. `jnp.sum` adds f16 and bf16 in
+    // f32; f16 powers are f16, bf16 powers are taken in f32 without rounding to bf16.
     let sums = match dt {
-        DType::F16 => sum_f32(&powers.convert(DType::F32)?)?.convert(dt)?,
+        DType::F16 => ynn::sum_last_at_size(&powers.convert(DType::F32)?)?.convert(dt)?,
         DType::BF16 => {
             let g32 = to_f32_exact(&g.abs()?)?;
             let powers = pow_p(&g32, &pt.convert(DType::F32)?, &p, |v| v)?;
-            sum_f32(&powers)?.convert(dt)?
+            ynn::sum_last_at_size(&powers)?.convert(dt)?
         }
-        _ if big => ynn::sum_last(&powers)?,
-        _ => powers.sum(&[r])?,
+        _ => ynn::sum_last_at_size(&powers)?,
     };
     let total = sums.add(&e)?;
     let mut kept = shape.to_vec();

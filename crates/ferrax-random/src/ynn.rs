@@ -162,6 +162,16 @@ fn log_impl(x: &Tensor, plus_one: bool) -> Result<Tensor> {
     Tensor::select(&nan, &k(f32::NAN), &out)
 }
 
+/// The sum over the last axis as jaxlib computes it for an operand of `x`'s size:
+/// [`sum_last`] from [`MIN_ELEMENTS`] elements on, XLA's own reduction below.
+pub(crate) fn sum_last_at_size(x: &Tensor) -> Result<Tensor> {
+    if prefers(x.shape().iter().product()) {
+        sum_last(x)
+    } else {
+        x.sum(&[x.rank().saturating_sub(1)])
+    }
+}
+
 /// The sum over the last axis in YNNPACK's order: term `i` is added, in order, into lane
 /// `i % 16`, and the 16 lanes are then added pairwise by halves (lane `j` and lane
 /// `j + 8`, then `j + 4`, ...), absent lanes skipped. Measured equal to jaxlib for last
