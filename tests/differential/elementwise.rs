@@ -521,41 +521,63 @@ fn convert_all() {
     rep.finish();
 }
 
-/// `bitcast_convert` between every pair of same-width non-bool dtypes: bit-exact (NaN
-/// payloads must survive a float -> int reinterpretation, so integer results compare bits).
+/// `bitcast_convert` between every pair of non-bool dtypes: bit-exact (NaN payloads must
+/// survive a float -> int reinterpretation, so integer results compare bits). Same width
+/// keeps the shape; to a narrower type the parts land on a new trailing axis, least
+/// significant first; to a wider type a trailing axis of exactly one element's parts is
+/// consumed.
 #[test]
 fn bitcast_all() {
     let mut rep = Report::new("bitcast_all");
-    let groups: [&[DType]; 4] = [
-        &[DType::I8, DType::U8],
-        &[DType::I16, DType::U16, DType::F16, DType::BF16],
-        &[DType::I32, DType::U32, DType::F32],
-        &[DType::I64, DType::U64, DType::F64],
+    let all = [
+        DType::I8,
+        DType::U8,
+        DType::I16,
+        DType::U16,
+        DType::F16,
+        DType::BF16,
+        DType::I32,
+        DType::U32,
+        DType::F32,
+        DType::I64,
+        DType::U64,
+        DType::F64,
     ];
-    for group in groups {
-        for &from in group {
-            let ctx = format!("bitcast {from}");
-            let mut rng = Rng::named(&ctx);
-            let mut main = specials(from);
-            let n = (main.len() + 200).next_multiple_of(4);
-            while main.len() < n {
-                // Raw bit patterns: every NaN payload is fair game.
-                main.push(rng.next_u64() & mask(width(from)));
-            }
-            let s = rng.pick(&main);
-            let ops = at_three(from, s, &main);
-            let mut m = Multi::new();
-            for (k, x) in ops.iter().enumerate() {
-                let xv = m.input(x.clone());
-                let xi = m.last_arg();
-                for &to in group {
-                    let t = TensorType::new(to, x.shape().clone());
-                    let y = m.one(Op::BitcastConvert, &[xv], &[t]);
-                    m.out_shown(format!("->{to} shape {k}"), y, vec![xi]);
-                }
-            }
-            m.run(&mut rep, &ctx, &[Tol::Exact]);
+    for &from in &all {
+        let ctx = format!("bitcast {from}");
+        let mut rng = Rng::named(&ctx);
+        let mut main = specials(from);
+        let n = (main.len() + 200).next_multiple_of(8);
+        while main.len() < n {
+            // Raw bit patterns: every NaN payload is fair game.
+            main.push(rng.next_u64() & mask(width(from)));
         }
+        let s = rng.pick(&main);
+        let ops = at_three(from, s, &main);
+        let mut m = Multi::new();
+        for (k, x) in ops.iter().enumerate() {
+            let xv = m.input(x.clone());
+            let xi = m.last_arg();
+            for &to in all.iter().filter(|t| t.byte_size() <= from.byte_size()) {
+                let mut dims = x.shape().0.clone();
+                if to.byte_size() < from.byte_size() {
+                    dims.push(from.byte_size() / to.byte_size());
+                }
+                let t = TensorType::new(to, dims);
+                let y = m.one(Op::BitcastConvert, &[xv], &[t]);
+                m.out_shown(format!("->{to} shape {k}"), y, vec![xi]);
+            }
+        }
+        // To wider types: the same values grouped into trailing axes of parts.
+        for &to in all.iter().filter(|t| t.byte_size() > from.byte_size()) {
+            let r = to.byte_size() / from.byte_size();
+            let x = lit_bits(from, &[n / r, r], &main);
+            let xv = m.input(x);
+            let xi = m.last_arg();
+            let y = m.one(Op::BitcastConvert, &[xv], &[TensorType::new(to, [n / r])]);
+            m.out_shown(format!("->{to} from parts of {r}"), y, vec![xi]);
+        }
+        m.run(&mut rep, &ctx, &[Tol::Exact]);
     }
     rep.finish();
 }

@@ -41,6 +41,49 @@ fn check_axes(op: &str, what: &str, axes: &[usize], rank: usize) -> Result<()> {
     Ok(())
 }
 
+/// The shape `bitcast_convert` gives when it reinterprets an array of `from` with `shape` as
+/// `to`, with `jax.lax.bitcast_convert_type`'s rule: the same shape when the widths match;
+/// to a narrower type, one trailing axis of `width(from) / width(to)` is added (the parts
+/// of each element, least significant first, as on a little-endian machine); to a wider
+/// type, the trailing axis must have `width(to) / width(from)` entries and is removed.
+/// `bool` takes no part.
+///
+/// ```
+/// use ferrax_ir::{rules::bitcast_shape, DType, Shape};
+/// let s = Shape(vec![5]);
+/// assert_eq!(bitcast_shape(DType::U64, &s, DType::U32)?, Shape(vec![5, 2]));
+/// assert_eq!(bitcast_shape(DType::U16, &Shape(vec![5, 2]), DType::F32)?, Shape(vec![5]));
+/// assert!(bitcast_shape(DType::U16, &s, DType::F32).is_err());
+/// # Ok::<(), ferrax_ir::Error>(())
+/// ```
+pub fn bitcast_shape(from: DType, shape: &Shape, to: DType) -> Result<Shape> {
+    const NAME: &str = "bitcast_convert";
+    if from.is_bool() || to.is_bool() {
+        return Err(Error::dtype(
+            NAME,
+            format!("cannot reinterpret {from} as {to} (bool takes no part)"),
+        ));
+    }
+    let (wf, wt) = (from.byte_size(), to.byte_size());
+    let mut dims = shape.0.clone();
+    if wf > wt {
+        dims.push(wf / wt);
+    } else if wf < wt {
+        let ratio = wt / wf;
+        if dims.last() != Some(&ratio) {
+            return Err(Error::shape(
+                NAME,
+                format!(
+                    "reinterpreting {from}{shape} as the wider {to} needs a last axis of \
+                     {ratio} entries"
+                ),
+            ));
+        }
+        dims.pop();
+    }
+    Ok(Shape(dims))
+}
+
 /// The result types of `op` on operands of types `operands`; `declared` gives the result
 /// types the caller asks for (required for reshape, broadcast_in_dim, convert,
 /// bitcast_convert, iota, constant and parameter; optional for dot_general's result dtype).
@@ -136,16 +179,13 @@ pub fn infer(op: &Op, operands: &[TensorType], declared: &[TensorType]) -> Resul
             arity(op, operands, 1)?;
             let t = want_declared(op, declared)?;
             let x = &operands[0];
-            if t.shape != x.shape {
-                return Err(Error::shape(name, "bitcast_convert keeps the shape"));
-            }
-            if t.dtype.bit_width() != x.dtype.bit_width() || t.dtype.is_bool() || x.dtype.is_bool()
-            {
-                return Err(Error::dtype(
+            let shape = bitcast_shape(x.dtype, &x.shape, t.dtype)?;
+            if t.shape != shape {
+                return Err(Error::shape(
                     name,
                     format!(
-                        "cannot reinterpret {} as {} (widths must match, no bool)",
-                        x.dtype, t.dtype
+                        "reinterpreting {x} as {} gives shape {shape}, not {}",
+                        t.dtype, t.shape
                     ),
                 ));
             }

@@ -263,13 +263,26 @@ impl Tensor {
         )
     }
 
-    /// Reinterprets the bits as `dtype` of the same width.
+    /// Reinterprets the bits as `dtype` (`jax.lax.bitcast_convert_type`). With the same
+    /// width the shape is kept. To a narrower type a trailing axis holds each element's
+    /// parts, least significant first; to a wider type the trailing axis must hold exactly
+    /// the parts of one element and is consumed ([`crate::rules::bitcast_shape`]).
+    ///
+    /// ```
+    /// use ferrax_ir::{DType, Tensor};
+    /// let x = Tensor::from_vec(vec![0x0000_0002_0000_0001u64], [1])?;
+    /// let parts = x.bitcast(DType::U32)?;
+    /// assert_eq!(parts.shape(), &[1, 2]);
+    /// assert_eq!(parts.bitcast(DType::U64)?.shape(), &[1]);
+    /// # Ok::<(), ferrax_ir::Error>(())
+    /// ```
     pub fn bitcast(&self, dtype: DType) -> Result<Tensor> {
         let t = self.ty()?;
+        let shape = crate::rules::bitcast_shape(t.dtype, &t.shape, dtype)?;
         apply1(
             Op::BitcastConvert,
             &[self],
-            &[TensorType::new(dtype, t.shape.clone())],
+            &[TensorType::new(dtype, shape)],
         )
     }
 

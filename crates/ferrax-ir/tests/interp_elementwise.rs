@@ -832,6 +832,34 @@ fn bitcast_convert_reinterprets_bits() {
 }
 
 #[test]
+fn bitcast_convert_across_widths_splits_little_endian() {
+    // To a narrower type: a trailing axis of parts, least significant first (XLA's order on
+    // CPU, and jax.lax.bitcast_convert_type's).
+    let r = run1(
+        Op::BitcastConvert,
+        &[lit(vec![0x1111_2222_3333_4444u64, 5], &[2])],
+        ty(DType::U32, &[2, 2]),
+    );
+    assert_eq!(
+        r.to_vec::<u32>().unwrap(),
+        vec![0x3333_4444, 0x1111_2222, 5, 0]
+    );
+    let r = run1(
+        Op::BitcastConvert,
+        &[lit(vec![1.0f32], &[1])],
+        ty(DType::U8, &[1, 4]),
+    );
+    assert_eq!(r.to_vec::<u8>().unwrap(), vec![0, 0, 0x80, 0x3f]);
+    // To a wider type: the trailing axis is consumed.
+    let r = run1(
+        Op::BitcastConvert,
+        &[lit(vec![0u16, 0x3f80, 0, 0x4000], &[2, 2])],
+        ty(DType::F32, &[2]),
+    );
+    assert_eq!(r.to_vec::<f32>().unwrap(), vec![1.0, 2.0]);
+}
+
+#[test]
 fn iota_for_ints_and_floats() {
     let r = run1(Op::Iota { dim: 1 }, &[], ty(DType::I32, &[2, 3]));
     assert_eq!(r.to_vec::<i32>().unwrap(), vec![0, 1, 2, 0, 1, 2]);

@@ -7,6 +7,26 @@ use ferrax_ir::{
 use proptest::prelude::*;
 
 #[test]
+fn bitcast_errors_name_the_op() {
+    let e = Tensor::zeros(DType::U16, [3, 3])
+        .bitcast(DType::U32)
+        .unwrap_err();
+    assert!(e.to_string().contains("bitcast_convert"), "{e}");
+    assert!(e.to_string().contains("last axis of 2"), "{e}");
+    let e = Tensor::zeros(DType::Bool, [2])
+        .bitcast(DType::U8)
+        .unwrap_err();
+    assert!(e.to_string().contains("bool"), "{e}");
+    let e = rules::infer(
+        &Op::BitcastConvert,
+        &[TensorType::new(DType::U64, [4])],
+        &[TensorType::new(DType::U32, [4])],
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("gives shape (4, 2)"), "{e}");
+}
+
+#[test]
 fn add_shape_mismatch_is_an_error() {
     let a = Tensor::zeros(DType::F32, [2, 3]);
     let b = Tensor::zeros(DType::F32, [3, 2]);
@@ -163,6 +183,26 @@ proptest! {
         let got = rules::dot_general(&d, &l, &r);
         prop_assert_eq!(got.is_ok(), k == k2);
         if let Ok(t) = got { prop_assert_eq!(t.shape.0, vec![m, n]); }
+    }
+
+    // bitcast_convert keeps the number of bytes: the shape rule agrees with counting them,
+    // and a width change adds or consumes exactly one trailing axis.
+    #[test]
+    fn bitcast_rule_keeps_bytes(a in small_shape(), from in 0usize..9, to in 0usize..9) {
+        let ds = [DType::U8, DType::I8, DType::U16, DType::BF16, DType::F16, DType::U32,
+                  DType::F32, DType::U64, DType::F64];
+        let (f, t) = (ds[from], ds[to]);
+        let x = Tensor::zeros(f, a.clone());
+        let got = x.bitcast(t);
+        let (wf, wt) = (f.byte_size(), t.byte_size());
+        let ok = wf >= wt || a.last() == Some(&(wt / wf));
+        prop_assert_eq!(got.is_ok(), ok);
+        if let Ok(y) = got {
+            let bytes = |s: &[usize], w: usize| s.iter().product::<usize>() * w;
+            prop_assert_eq!(bytes(y.shape(), wt), bytes(&a, wf));
+            let back = y.bitcast(f).expect("the way back");
+            prop_assert_eq!(back.shape(), &a[..]);
+        }
     }
 
     // Transpose accepts exactly the permutations.

@@ -333,9 +333,21 @@ fn gen_convert(r: &mut Rng) -> Case {
         (DType::U32, DType::F32),
         (DType::I32, DType::U8),
     ]);
-    let bit = r.pick(&[DType::U32, DType::I32]);
-    trace_case(vec![tt(from, s.clone()), tt(DType::F32, s)], vec![], |p| {
-        Ok(vec![p[0].convert(to)?, p[1].bitcast(bit)?])
+    // Same width, narrower (a trailing axis of parts) and wider (the parts consumed).
+    let bit = r.pick(&[DType::U32, DType::I32, DType::U16, DType::U8]);
+    let mut pairs = s.clone();
+    pairs.push(2);
+    let ins = vec![
+        tt(from, s.clone()),
+        tt(DType::F32, s),
+        tt(DType::U16, pairs),
+    ];
+    trace_case(ins, vec![], |p| {
+        Ok(vec![
+            p[0].convert(to)?,
+            p[1].bitcast(bit)?,
+            p[2].bitcast(DType::F32)?,
+        ])
     })
 }
 

@@ -602,11 +602,10 @@ impl Lowerer {
                 cx.arity(1)?;
                 let t = cx.out()?;
                 let x = cx.types[0];
-                if t.dtype.bit_width() != x.dtype.bit_width() {
-                    return Err(cx.err(format!(
-                        "cannot reinterpret {} as {}: widths differ",
-                        x.dtype, t.dtype
-                    )));
+                let shape = ferrax_ir::rules::bitcast_shape(x.dtype, &x.shape, t.dtype)
+                    .map_err(|e| cx.err(e.to_string()))?;
+                if shape != t.shape {
+                    return Err(cx.err(format!("cannot reinterpret {x} as {t}")));
                 }
                 self.simple(cx, "stablehlo.bitcast_convert", |_| {})
             }

@@ -436,18 +436,15 @@ pub(crate) fn convert(x: &Literal, out: &TensorType) -> Result<Literal> {
     encode(out, &v)
 }
 
-/// `bitcast_convert(x)`: the same bytes read as the output dtype (same width).
+/// `bitcast_convert(x)`: the same bytes read as the output dtype. Literals hold
+/// little-endian row-major bytes, so a width change (a trailing axis of parts, least
+/// significant first) is the same bytes too.
 pub(crate) fn bitcast(x: &Literal, out: &TensorType) -> Result<Literal> {
-    if x.dtype().byte_size() != out.dtype.byte_size() || x.shape() != &out.shape {
+    let shape = crate::rules::bitcast_shape(x.dtype(), x.shape(), out.dtype)?;
+    if shape != out.shape {
         return Err(Error::unsupported(
             "bitcast_convert",
             format!("cannot reinterpret {} as {}", x.ty(), out),
-        ));
-    }
-    if out.dtype == DType::Bool {
-        return Err(Error::dtype(
-            "bitcast_convert",
-            "cannot reinterpret as bool",
         ));
     }
     Literal::from_bytes(out.clone(), x.bytes().to_vec())

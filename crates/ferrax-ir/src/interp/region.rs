@@ -78,7 +78,10 @@ impl ScalarPlan {
                 Op::Select => Kind::Select,
                 Op::Clamp => Kind::Clamp(od),
                 Op::Convert => Kind::Convert(od),
-                Op::BitcastConvert => Kind::Bitcast(first?, od),
+                // A width change is not elementwise; that graph takes the general path.
+                Op::BitcastConvert if first?.byte_size() == od.byte_size() => {
+                    Kind::Bitcast(first?, od)
+                }
                 Op::Reshape | Op::BroadcastInDim { .. } => Kind::Copy,
                 _ => return None,
             };
