@@ -363,17 +363,24 @@ pub fn split_shape(key: &Key, shape: &[usize]) -> Result<Key> {
         });
     }
     let data = if config::threefry_partitionable() {
-        // Both words are needed here, so `hash_combined` does not apply: writing them
-        // interleaved from one kernel (a u64 reinterpreted, or every key hashed twice into
-        // a flat array) measured slower than the two-word loop and a concatenation.
-        let (hi, lo) = iota_2x32_shape(shape)?;
-        let (a, b) = threefry2x32(&k0, &k1, &hi, &lo)?;
-        let r = shape.len();
-        let mut one = shape.to_vec();
-        one.push(1);
-        let a = a.reshape(one.clone())?;
-        let b = b.reshape(one)?;
-        Tensor::concatenate(&[a, b], r)?
+        // Key i is the pair (a_i, b_i). Packed as the u64 `a | b << 32` and reinterpreted
+        // as two u32 (least significant first), XLA computes each hash once and LLVM
+        // writes the pairs interleaved from the 32-bit lanes; a concatenation of the two
+        // words would compute every hash twice (once per output column).
+        let shape_c = shape.to_vec();
+        hash_combined(
+            &k0,
+            &k1,
+            move || iota_2x32_shape(&shape_c),
+            |a, b| {
+                let wide = |t: &Tensor| t.convert(DType::U64);
+                let high = Tensor::scalar(32u64).broadcast_to(b.shape().to_vec())?;
+                wide(a)?
+                    .bitor(&wide(b)?.shift_left(&high)?)?
+                    .bitcast(DType::U32)
+            },
+            TensorType::new(DType::U32, out_shape.clone()),
+        )?
     } else {
         let count = Tensor::iota(DType::U32, [2 * n], 0)?;
         hash_counts(&k0, &k1, &count)?.reshape(out_shape)?

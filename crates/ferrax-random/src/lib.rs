@@ -138,14 +138,15 @@
 //! ## Speed
 //!
 //! Measured with `benches/random_throughput.rs` against `scripts/bench_jax_random.py` on
-//! the same 2-core x86-64 machine, 5 alternating rounds, medians (2026-11-22): `normal`
-//! of 1e6 f32 1.89 ms against JAX's 2.23 ms (0.85x), `bits` of 1e6 u32 0.83 ms against
-//! 1.46 ms (0.57x), `split` into 1e6 keys 2.28 ms against 1.75 ms (1.30x in that run;
-//! both sides' `split` times are bimodal on this machine, and earlier runs of the same
-//! code gave 1.01-1.07x). Partitionable `bits` (and every sampler drawn from it) hashes
-//! in a one-trip loop XLA cannot inline (`threefry::hash_combined`): one kernel computes
-//! the rounds and combines the two words. `split` needs both words and keeps the
-//! two-word loop; writing them from one kernel measured slower. The
+//! the same 2-core x86-64 machine, 5 alternating rounds, medians (2026-11-22, seventh
+//! session): `normal` of 1e6 f32 1.81 ms against JAX's 2.49 ms (0.73x), `bits` of 1e6 u32
+//! 0.71 ms against 1.45 ms (0.49x), `split` into 1e6 keys 0.74 ms against 1.77 ms
+//! (0.42x). Partitionable `bits`, `split` (and every sampler drawn from `bits`) hash in
+//! one branch of a `case` whose index XLA cannot fold (`threefry::hash_combined`): one
+//! kernel computes every hash once, combines the two words and writes the result, and
+//! the consumers still read a materialised array as they do in JAX's program. `split`
+//! packs each key as a u64 and reinterprets it as two u32 (a width-changing
+//! `bitcast_convert`), which XLA compiles to 32-bit lanes with an interleaving store. The
 //! pinned plugin's own `log1p` op evaluates its large branch as a scalar C-library `logf`
 //! call per element, which kept `normal` at 1.3x JAX; `special::log1p` therefore spells
 //! out both of jaxlib's branches as graph ops, so the samplers vectorise. Two samplers,

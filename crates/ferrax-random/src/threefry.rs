@@ -256,15 +256,18 @@ fn rounds(shape: &ferrax_ir::Shape, ks: &[Tensor; 3], mut x: [Tensor; 2]) -> Res
 /// random bits, for example). The same values as [`threefry2x32`] followed by `combine`,
 /// emitted to run faster.
 ///
-/// When the key is not a constant of the program, the result comes out of a `while` loop
-/// of one trip whose trip count XLA cannot see at compile time (it derives from the key),
-/// so the consumers read a loop result and XLA fuses them as in JAX's program, as with
-/// [`threefry2x32`]. The loop's body (counters, 20 rounds, `combine`) is loop-invariant:
-/// XLA hoists it into one parallel kernel before the loop, which writes one array, and the
-/// loop copies it into its result. [`threefry2x32`]'s loop instead carries both words
-/// through two trips, and XLA computes the rounds once per word. With a constant key XLA
-/// would fold the trip count, inline the loop and fuse the consumers into the hash, so a
-/// constant key gets [`threefry2x32`] followed by `combine`.
+/// When the key is not a constant of the program, the hash runs in one branch of a
+/// two-way `case` whose index XLA cannot see at compile time (it derives from the key but
+/// always picks the hash; the other branch gives zeros and never runs). The consumers
+/// then read the `case`'s result, so XLA fuses them as in JAX's program (which reads a
+/// `while` loop's results), as with [`threefry2x32`]. Inside the branch the counters, the
+/// 20 rounds and `combine` are one kernel that computes every hash once and writes one
+/// array; [`threefry2x32`]'s loop instead carries both words through two trips, and XLA
+/// computes the rounds once per word. (A one-trip `while` loop with a trip count XLA
+/// cannot fold also works, but XLA then copies the hoisted result into the loop state,
+/// a whole extra pass over the output.) With a constant key XLA would pick the branch,
+/// inline it and fuse the consumers into the hash, so a constant key gets
+/// [`threefry2x32`] followed by `combine`.
 pub(crate) fn hash_combined(
     k0: &Tensor,
     k1: &Tensor,
@@ -278,31 +281,34 @@ pub(crate) fn hash_combined(
         return combine(&a, &b);
     };
     // 1 | (word >> 31) is 1 at run time, but not a constant to XLA.
-    let trips = Tensor::scalar(1u32)
+    let index = Tensor::scalar(1u32)
         .bitor(&first.shift_right_logical(&Tensor::scalar(31u32))?)?
         .convert(DType::I32)?;
-    let init = [
-        Tensor::scalar(0i32),
-        trips,
-        Tensor::zeros(out.dtype, out.shape.clone()),
-    ];
-    let res = Tensor::while_loop(
-        &init,
-        |v| v[0].lt(&v[1]),
-        |v| {
-            let (x0, x1) = counters()?;
-            let (shape, ks, x) = prologue(k0, k1, &x0, &x1)?;
-            let [a, b] = rounds(&shape, &ks, x)?;
-            Ok(vec![
-                v[0].add(&Tensor::scalar(1i32))?,
-                v[1].clone(),
-                combine(&a, &b)?,
-            ])
-        },
+    let zeros = out.clone();
+    let res = Tensor::case(
+        &index,
+        &[],
+        vec![
+            Box::new(move |_: &[Tensor]| Ok(vec![Tensor::zeros(zeros.dtype, zeros.shape)])),
+            Box::new(|_: &[Tensor]| {
+                let (x0, x1) = counters()?;
+                let (shape, ks, x) = prologue(k0, k1, &x0, &x1)?;
+                let [a, b] = rounds(&shape, &ks, x)?;
+                Ok(vec![combine(&a, &b)?])
+            }),
+        ],
     )?;
-    res.into_iter()
-        .nth(2)
-        .ok_or_else(|| Error::invalid("threefry2x32", "the hash loop lost its result"))
+    let hashed = res
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::invalid("threefry2x32", "the hash branch lost its result"))?;
+    if hashed.ty()? != &out {
+        return Err(Error::invalid(
+            "threefry2x32",
+            format!("the combined hash is {}, expected {out}", hashed.ty()?),
+        ));
+    }
+    Ok(hashed)
 }
 
 /// A u32 scalar of the key that is not a constant of the program (`k0`, or its first
@@ -448,8 +454,9 @@ mod tests {
     }
 
     /// `hash_combined` gives `combine(threefry2x32(..))` with constant keys (the plain
-    /// path) and with keys fed at run time (the one-trip loop), for scalar and lane keys,
-    /// combined into u32 (`b1 ^ b2`) and into u64 (`b1 << 32 | b2`).
+    /// path) and with keys fed at run time (the `case` branch), for scalar and lane keys,
+    /// combined into u32 (`b1 ^ b2`), into u64 (`b1 << 32 | b2`) and into u32 pairs (that
+    /// u64 reinterpreted, as `split` writes keys).
     #[test]
     fn combined_hash_matches_the_plain_hash() {
         type Combine = fn(&Tensor, &Tensor) -> Result<Tensor>;
@@ -458,6 +465,10 @@ mod tests {
             let h = a.convert(DType::U64)?.shift_left(&Tensor::scalar(32u64))?;
             h.bitor(&b.convert(DType::U64)?)
         };
+        let pairs: Combine = |a, b| {
+            let h = b.convert(DType::U64)?.shift_left(&Tensor::scalar(32u64))?;
+            h.bitor(&a.convert(DType::U64)?)?.bitcast(DType::U32)
+        };
         let n = 1001;
         let scalar = (
             Tensor::scalar(0x1319_8a2eu32),
@@ -465,8 +476,13 @@ mod tests {
         );
         let lanes = (words(3, n), words(5, n));
         for (kind, k) in [("scalar keys", &scalar), ("lane keys", &lanes)] {
-            for (dtype, combine) in [(DType::U32, xor), (DType::U64, pack)] {
-                let ty = TensorType::new(dtype, vec![n]);
+            let combines = [
+                (DType::U32, vec![n], xor),
+                (DType::U64, vec![n], pack),
+                (DType::U32, vec![n, 2], pairs),
+            ];
+            for (dtype, shape, combine) in combines {
+                let ty = TensorType::new(dtype, shape);
                 let (a, b) = threefry2x32(&k.0, &k.1, &words(1, n), &words(7, n)).expect("hash");
                 let want = combine(&a, &b).and_then(|t| t.eval()).expect("plain");
                 let counters = || Ok((words(1, n), words(7, n)));
