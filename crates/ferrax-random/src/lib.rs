@@ -105,15 +105,19 @@
 //!   rewrites and folds `f`'s constants, which the plugin's does not. Golden family
 //!   `low_precision`, and bf16/f16 cases in `dirichlet_sizes`, `dirichlet_large` and
 //!   `ball_sizes`. (Before this, 1-3 ulp differences in up to half the elements.)
+//! - Sums over a last axis of any length from 4,096 elements on follow YNNPACK's
+//!   `sum_float_k1` exactly (f32 and f64; golden test `tests/golden/ynn_sum.json`), so f32
+//!   `dirichlet` with long last axes is exact too (checked: last axes of 90, 100 and 200,
+//!   3 keys each, every element equal; before, 336-1,948 of 5,000-6,000 differed).
 //! - Known remaining differences, measured against jitted jaxlib 0.10.2: f64 `dirichlet`
-//!   with 4,096 or more elements (YNNPACK's f64 `exp`, `log` and sum are not spelled out:
+//!   with 4,096 or more elements (YNNPACK's f64 `exp` and `log` are not spelled out:
 //!   1,998-2,052 of 4,400 elements differ, up to 29 ulp, alpha `linspace(0.3, 3, 4)`,
-//!   3 keys), and any `dirichlet` whose last axis has more than 65 entries at that size
-//!   (YNNPACK's summation order is only modelled up to there); `ball` with 4,096 or more
-//!   results in bf16 and f64, where jaxlib's YNNPACK fusion also takes the exponential
-//!   draw's `log1p` and the generalized-normal powers (n = 5,000, d = 3, p = 1.5: bf16
-//!   6,482-6,630 of 15,000 elements differ, up to 3 ulp, 3 keys; f64 1,378-1,447, 2 keys;
-//!   f32 follows YNNPACK there, f16 is exact); `ball` with one coordinate and p = 2 or 1.5
+//!   3 keys); `ball` with 4,096 or more results in bf16 and f64, where jaxlib's YNNPACK
+//!   fusion also takes the exponential draw's `log1p` and the generalized-normal powers
+//!   (n = 5,000, d = 3, p = 1.5, measured with `jax_enable_x64` on: bf16 10,724-10,832 of
+//!   15,000 elements differ, up to 3 ulp, f64 8,128-8,253, 3 keys; an earlier
+//!   measurement in another configuration gave 6,482-6,630 and 1,378-1,447; f32
+//!   follows YNNPACK there, f16 is exact); `ball` with one coordinate and p = 2 or 1.5
 //!   in the legacy layout (1 ulp in the leading values of every case tried: shapes (100,)
 //!   and (5,000,), 3 keys; exact in the default layout and for p = 0.5 and 1); and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
 //!   vectorises each column separately, packs some column pairs into 512-bit registers,
