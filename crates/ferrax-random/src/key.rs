@@ -367,17 +367,13 @@ pub fn split_shape(key: &Key, shape: &[usize]) -> Result<Key> {
         // as two u32 (least significant first), XLA computes each hash once and LLVM
         // writes the pairs interleaved from the 32-bit lanes; a concatenation of the two
         // words would compute every hash twice (once per output column).
-        let shape_c = shape.to_vec();
         hash_combined(
             &k0,
             &k1,
-            move || iota_2x32_shape(&shape_c),
+            || iota_2x32_shape(shape),
             |a, b| {
-                let wide = |t: &Tensor| t.convert(DType::U64);
-                let high = Tensor::scalar(32u64).broadcast_to(b.shape().to_vec())?;
-                wide(a)?
-                    .bitor(&wide(b)?.shift_left(&high)?)?
-                    .bitcast(DType::U32)
+                let high = b.convert(DType::U64)?.shift_left(&Tensor::scalar(32u64))?;
+                high.bitor(&a.convert(DType::U64)?)?.bitcast(DType::U32)
             },
             TensorType::new(DType::U32, out_shape.clone()),
         )?

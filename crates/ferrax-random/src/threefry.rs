@@ -284,12 +284,12 @@ pub(crate) fn hash_combined(
     let index = Tensor::scalar(1u32)
         .bitor(&first.shift_right_logical(&Tensor::scalar(31u32))?)?
         .convert(DType::I32)?;
-    let zeros = out.clone();
+    // `case` checks that `combine` gives `out`, the type of the zeros branch.
     let res = Tensor::case(
         &index,
         &[],
         vec![
-            Box::new(move |_: &[Tensor]| Ok(vec![Tensor::zeros(zeros.dtype, zeros.shape)])),
+            Box::new(move |_: &[Tensor]| Ok(vec![Tensor::zeros(out.dtype, out.shape)])),
             Box::new(|_: &[Tensor]| {
                 let (x0, x1) = counters()?;
                 let (shape, ks, x) = prologue(k0, k1, &x0, &x1)?;
@@ -298,17 +298,9 @@ pub(crate) fn hash_combined(
             }),
         ],
     )?;
-    let hashed = res
-        .into_iter()
+    res.into_iter()
         .next()
-        .ok_or_else(|| Error::invalid("threefry2x32", "the hash branch lost its result"))?;
-    if hashed.ty()? != &out {
-        return Err(Error::invalid(
-            "threefry2x32",
-            format!("the combined hash is {}, expected {out}", hashed.ty()?),
-        ));
-    }
-    Ok(hashed)
+        .ok_or_else(|| Error::invalid("threefry2x32", "the hash branch lost its result"))
 }
 
 /// A u32 scalar of the key that is not a constant of the program (`k0`, or its first

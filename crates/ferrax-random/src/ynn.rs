@@ -228,7 +228,7 @@ pub(crate) fn sum_last(x: &Tensor) -> Result<Tensor> {
     let (mut left, mut next, mut clock) = (k, 0usize, 0usize);
     while left >= 4 * block {
         for _ in 0..4 {
-            tree.acc0 = Some(plus(tree.acc0.take(), block_sum(next)?)?);
+            tree.add_block(block_sum(next)?)?;
             next += 1;
         }
         left -= 4 * block;
@@ -236,14 +236,14 @@ pub(crate) fn sum_last(x: &Tensor) -> Result<Tensor> {
         tree.accumulate(clock)?;
     }
     while left >= block {
-        tree.acc0 = Some(plus(tree.acc0.take(), block_sum(next)?)?);
+        tree.add_block(block_sum(next)?)?;
         next += 1;
         left -= block;
         clock += lanes;
         tree.accumulate(clock)?;
     }
     if left > 0 {
-        tree.acc0 = Some(plus(tree.acc0.take(), block_sum(next)?)?);
+        tree.add_block(block_sum(next)?)?;
     }
     tree.accumulate(0)?;
     let mut acc = match tree.acc2 {
@@ -290,6 +290,12 @@ struct Tree {
 }
 
 impl Tree {
+    /// A block's local sum joins level 0.
+    fn add_block(&mut self, b: Tensor) -> Result<()> {
+        self.acc0 = Some(plus(self.acc0.take(), b)?);
+        Ok(())
+    }
+
     /// `accumulate(clock)` of `sum_float_k1`: level 0 into level 1 at multiples of 16,
     /// level 1 into level 2 (compensated) at multiples of 256; `clock = 0` flushes both.
     fn accumulate(&mut self, clock: usize) -> Result<()> {
@@ -388,13 +394,14 @@ mod tests {
         assert_eq!(s(v), big + 2.0);
     }
 }
+
 #[cfg(test)]
 mod golden {
     use super::*;
     use ferrax::prelude::*;
     use sha2::{Digest, Sha256};
 
-    /// The inputs of `scripts/golden_ynn_sum.py`, as little-endian bytes.
+    /// The inputs of `scripts/golden_ynn_sum.py`, rebuilt from their formula.
     fn inputs(dtype: &str, rows: usize, k: usize, seed: u64) -> Result<Tensor> {
         let n = rows * k;
         let f32s: Vec<f32> = (0..n as u64)
