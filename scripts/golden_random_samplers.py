@@ -53,6 +53,7 @@ OUT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"
 MODES_ALL = [(False, True), (False, False), (True, True), (True, False)]
 MODES_TWO = [(False, True), (True, False)]
 MODES_F32 = [(False, True), (False, False)]        # f32 in both layouts
+MODES_SIZES = MODES_F32 + [(True, True)]           # and f64 in the default layout
 FULL_VALUES = {"orthogonal", "multivariate_normal"}
 
 
@@ -161,6 +162,10 @@ def dirichlet_size_cases(x64, part=True):
 def dirichlet_large_cases(x64, part=True):
     def a(k):
         return np.linspace(0.3, 3.0, k).astype(np.float32)
+    if x64:
+        # f64: YNNPACK's f64 log and exp (fused multiply-adds) and its 8-lane sum
+        return [{"alpha": a(k), "shape": [b], "dtype": "float64"}
+                for k, b in [(4, 1023), (4, 1100), (20, 210), (90, 60)]]
     cs = [{"alpha": a(k), "shape": [b], "dtype": None}
           for k, b in [(4, 1023), (4, 1100), (2, 2048), (3, 1400), (7, 600), (20, 210),
                        (40, 103)]]
@@ -231,6 +236,12 @@ def gn_size_cases(x64, part=True):
 
 
 def ball_size_cases(x64, part=True):
+    if x64:
+        # f64 from 4,096 results on: YNNPACK's f64 log1p, the C library's pow (also for
+        # p = 2, where XLA's own code would take a square root)
+        return [{"d": d, "p": p, "shape": [n], "dtype": "float64"}
+                for n, d, p in [(5000, 3, 1.5), (5000, 2, 2.0), (4096, 3, 1.0),
+                                (4095, 3, 3.0), (1400, 3, 1.5)]]
     cs = [{"d": d, "p": p, "shape": [n], "dtype": None}
           for n, d, p in [(300, 3, 2.0), (300, 3, 1.5), (50, 5, 1.0), (100, 2, 0.5),
                           (1500, 3, 2.0), (1500, 3, 1.0), (2000, 2, 0.5),
@@ -238,13 +249,17 @@ def ball_size_cases(x64, part=True):
                           (1400, 3, 1.5), (1100, 4, 0.5), (700, 7, 2.5), (300, 20, 3.0),
                           # 4,096 results or more (YNNPACK's log1p and powf too)
                           (5000, 3, 1.5), (5000, 2, 2.0), (6000, 5, 0.7),
-                          # one coordinate: XLA keeps the division (p = 2 and 1.5 are
-                          # 1 ulp off in the legacy layout: see ferrax-random's docs)
-                          (100, 1, 0.5), (4096, 1, 1.0)]]
-    # f16 and bf16: `jnp.sum` adds in f32; bf16 keeps f32 reciprocals and products.
+                          # one coordinate: XLA keeps the division, except in the legacy
+                          # layout when the power is not rewritten itself (p = 2, 1.5)
+                          (100, 1, 0.5), (4096, 1, 1.0), (100, 1, 2.0), (5000, 1, 1.5)]]
+    # f16 and bf16: `jnp.sum` adds in f32; bf16 keeps f32 reciprocals and products, and
+    # from 4,096 results on YNNPACK's fusion computes the whole tail in f32.
     return cs + [{"d": d, "p": p, "shape": [n], "dtype": dt}
                  for dt in ["bfloat16", "float16"]
-                 for n, d, p in [(100, 3, 1.5), (30, 20, 3.0), (1400, 3, 1.5), (1100, 4, 0.5)]]
+                 for n, d, p in [(100, 3, 1.5), (30, 20, 3.0), (1400, 3, 1.5), (1100, 4, 0.5),
+                                 # 4,096 results or more: bf16 runs in f32 throughout
+                                 (5000, 3, 1.5), (4096, 2, 2.0), (4100, 4, 1.0),
+                                 (4095, 3, 3.0)]]
 
 
 # f16 and bf16 draws of the gamma family (a < 1 takes the boost power, whose bf16 argument
@@ -313,7 +328,7 @@ def main():
         MODES_F32, DIRICHLET_SEEDS)
     run(w, "dirichlet_sizes", "dirichlet", dirichlet_size_cases,
         MODES_F32, SIZE_SEEDS)
-    run(w, "dirichlet_large", "dirichlet", dirichlet_large_cases, MODES_F32, SIZE_SEEDS)
+    run(w, "dirichlet_large", "dirichlet", dirichlet_large_cases, MODES_SIZES, SIZE_SEEDS)
     run(w, "chisquare", "chisquare", chisquare_cases)
     run(w, "f", "f", f_cases)
     run(w, "t", "t", t_cases)
@@ -324,7 +339,7 @@ def main():
     run(w, "ball", "ball", ball_cases)
     run(w, "generalized_normal_sizes", "generalized_normal", gn_size_cases,
         MODES_F32, SIZE_SEEDS)
-    run(w, "ball_sizes", "ball", ball_size_cases, MODES_F32, SIZE_SEEDS)
+    run(w, "ball_sizes", "ball", ball_size_cases, MODES_SIZES, SIZE_SEEDS)
     for fn, cases in low_precision_families():
         run(w, "low_precision", fn, cases, MODES_F32, SIZE_SEEDS)
     run(w, "orthogonal", "orthogonal", orthogonal_cases)

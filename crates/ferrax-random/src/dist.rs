@@ -15,8 +15,8 @@ use crate::samplers::{
     broadcast_shapes as bshape, check_safe_cast, check_shape, promote_float, resolve_shape,
 };
 use crate::special::{
-    argmax, cumsum, div_bcast, erf_inv, erf_inv_in, log1p, nextafter, opaque, searchsorted, top_k,
-    Log1pForm,
+    argmax, cumsum, div_bcast, erf_inv, erf_inv_in, log1p, nextafter, opaque, searchsorted,
+    to_f32_exact, top_k, Log1pForm,
 };
 use crate::ynn;
 
@@ -1085,11 +1085,17 @@ fn exponential_t(key: &Key, shape: &[usize], d: DType, op: &str) -> Result<Tenso
     log1p(&uniform_f(key, shape, d, 0.0, 1.0, op)?.neg()?)?.neg()
 }
 
-/// f32 `exponential` as computed inside a YNNPACK fusion (`ball` from 4,096 results on):
-/// YNNPACK's `log1p`.
-pub(crate) fn exponential_ynn_f32(key: &Key, shape: &[usize]) -> Result<Tensor> {
-    let u = uniform_f(key, shape, DType::F32, 0.0, 1.0, "exponential")?;
-    ynn::log1p_f32(&u.neg()?)?.neg()
+/// `exponential` of dtype `d` (f32, f64 or bf16) as computed inside a YNNPACK fusion
+/// (`ball` from 4,096 results on): YNNPACK's `log1p`, and for bf16 its f32 result left
+/// unrounded (YNNPACK's excess precision; see `ynn`).
+pub(crate) fn exponential_ynn(key: &Key, shape: &[usize], d: DType) -> Result<Tensor> {
+    let u = uniform_f(key, shape, d, 0.0, 1.0, "exponential")?;
+    let u = if d == DType::BF16 {
+        to_f32_exact(&u)?
+    } else {
+        u
+    };
+    ynn::log1p(&u.neg()?)?.neg()
 }
 
 /// `jax.random.laplace(key, shape, dtype)`: `sign(u) * log1p(-|u|)` with `u` uniform in

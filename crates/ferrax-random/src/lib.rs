@@ -87,15 +87,20 @@
 //!   `s ** -(1 / p)` (`ball`); and it folds the gamma sampler's `log(alpha - 1/3)` for a
 //!   constant alpha of one value but not for a constant array (`dirichlet`), which the
 //!   plugin's XLA would fold with a correctly rounded `log`.
-//! - From 4,096 elements on, `dirichlet` follows jaxlib's YNNPACK fusions: the f32 logs
-//!   and exp are YNNPACK's polynomials and the sums its lane order (module `ynn`, checked
-//!   element for element against jaxlib); in bf16 and f16 only the sum runs there, in f32.
-//!   Golden cases `dirichlet_large` (last axes of 2 to 40, both sides of the threshold).
+//! - From 4,096 elements on, `dirichlet` follows jaxlib's YNNPACK fusions: the f32 and f64
+//!   logs and exp are YNNPACK's polynomials and the sums its lane order (module `ynn`,
+//!   golden test `tests/golden/ynn_unary.json`); in bf16 and f16 only the sum runs there,
+//!   in f32. Golden cases `dirichlet_large` (last axes of 2 to 90, both sides of the
+//!   threshold, f32, f64, bf16, f16). YNNPACK's polynomials use fused multiply-adds, which
+//!   in f64 are emulated exactly (Dekker's product and a two-sum; the graph has no FMA op).
 //!   `ball`'s sum of powers from 4,096 draws on is YNNPACK's too, for any `d` and `p`
-//!   (YNNPACK's `pow` is the C library's `powf`, which `special::pow` spells out), and
-//!   from 4,096 results on (f32) so are the exponential draw's `log1p` and the power
-//!   `g ** (1 / p)` (a `powf` call even for p = 2). With one coordinate XLA keeps `ball`'s
-//!   division by the norm.
+//!   (YNNPACK's `pow` is the C library's `pow`/`powf`; `special::pow` spells `powf` out,
+//!   and the plugin's f64 `pow` with a run-time exponent is the C library's), and from
+//!   4,096 results on so are the exponential draw's `log1p` and the power `g ** (1 / p)`
+//!   (a `pow` call even for p = 2). There bf16 is computed in f32 from the fusion's inputs
+//!   to its result without rounding in between (YNNPACK's "excess precision": the bf16
+//!   round trips of jaxlib's HLO are not performed). With one coordinate XLA keeps
+//!   `ball`'s division by the norm. Golden cases `ball_sizes` (f32, f64, bf16, f16).
 //! - bf16 and f16 in the gamma family (`gamma`, `loggamma`, `generalized_normal`, `beta`,
 //!   `chisquare`, `f`, `t`, `dirichlet`, `ball`): `jnp.sum` adds f16 and bf16 in f32;
 //!   jaxlib keeps some bf16 products and reciprocals in f32 (`dirichlet`'s normalisation,
@@ -109,26 +114,23 @@
 //!   `sum_float_k1` exactly (f32 and f64; golden test `tests/golden/ynn_sum.json`), so f32
 //!   `dirichlet` with long last axes is exact too (checked: last axes of 90, 100 and 200,
 //!   3 keys each, every element equal; before, 336-1,948 of 5,000-6,000 differed).
-//! - Known remaining differences, measured against jitted jaxlib 0.10.2: f64 `dirichlet`
-//!   with 4,096 or more elements (YNNPACK's f64 `exp` and `log` are not spelled out:
-//!   1,998-2,052 of 4,400 elements differ, up to 29 ulp, alpha `linspace(0.3, 3, 4)`,
-//!   3 keys); `ball` with 4,096 or more results in bf16 and f64, where jaxlib's YNNPACK
-//!   fusion also takes the exponential draw's `log1p` and the generalized-normal powers
-//!   (n = 5,000, d = 3, p = 1.5, measured with `jax_enable_x64` on: bf16 10,724-10,832 of
-//!   15,000 elements differ, up to 3 ulp, f64 8,128-8,253, 3 keys; an earlier
-//!   measurement in another configuration gave 6,482-6,630 and 1,378-1,447; f32
-//!   follows YNNPACK there, f16 is exact); `ball` with one coordinate and p = 2 or 1.5
-//!   in the legacy layout (1 ulp in the leading values of every case tried: shapes (100,)
-//!   and (5,000,), 3 keys; exact in the default layout and for p = 0.5 and 1); and a plain elementwise `log` over a short last dimension, where jaxlib's LLVM
-//!   vectorises each column separately, packs some column pairs into 512-bit registers,
-//!   and in those contracts the other product of XLA's `log` polynomial (`y·x³ + e·c`
-//!   becomes `fma(e, c, y·x³)` instead of `fma(y, x³, e·c)`): in `rayleigh` of shape
-//!   (400, 5), columns 0-3 round that way and column 4 as a 1-D array does; 3 of 8,000
-//!   elements differ by 1 ulp (4 keys; `scripts/check_rayleigh_columns.py`, a host model
-//!   of both contractions, reproduces every element of jaxlib's output), while (2000,) is
+//! - The counter layout changes the program's shapes, and with them what XLA rewrites and
+//!   fuses: in the legacy layout `ball`'s draws are made flat, so with one coordinate
+//!   XLA turns the division by the norm into a product with the opposite power (where
+//!   it has not rewritten the power itself), and bf16 bits are cut from 32-bit words
+//!   with a transpose, which keeps the exponential draw out of the YNNPACK fusion (XLA's
+//!   bf16 `exponential` then). Golden cases `ball_sizes` in both layouts.
+//! - Known remaining difference, measured against jitted jaxlib 0.10.2: a plain
+//!   elementwise `log` over a short last dimension, where jaxlib's LLVM vectorises each
+//!   column separately, packs some column pairs into 512-bit registers, and in those
+//!   contracts the other product of XLA's `log` polynomial (`y·x³ + e·c` becomes
+//!   `fma(e, c, y·x³)` instead of `fma(y, x³, e·c)`): in `rayleigh` of shape (400, 5),
+//!   columns 0-3 round that way and column 4 as a 1-D array does; 3 of 8,000 elements
+//!   differ by 1 ulp (4 keys; `scripts/check_rayleigh_columns.py`, a host model of both
+//!   contractions, reproduces every element of jaxlib's output), while (2000,) is
 //!   exact. (Checked: every golden case of `scripts/golden_random.py` re-run with a
-//!   leading batch dimension of 400, and of `scripts/golden_random_samplers.py` with 300,
-//!   below 4,096-element reductions; that case was the only difference.)
+//!   leading batch dimension of 400, and of `scripts/golden_random_samplers.py` with
+//!   300, below 4,096-element reductions; that case was the only difference.)
 //!   Where JAX's own results depend on how a sampler is embedded in a larger program, they
 //!   can change here too (see the end of this section).
 //! - JAX passes Python-number parameters (`minval`, `p`, `scale`, ...) to its jitted

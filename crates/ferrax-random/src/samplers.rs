@@ -179,6 +179,10 @@ fn select_keys(mask: &Tensor, a: &Tensor, b: &Tensor) -> Result<Tensor> {
 enum GammaOut {
     /// Gamma variates.
     Linear,
+    /// bf16 gamma variates whose last products and boost power jaxlib's YNNPACK fusion
+    /// computes in f32 without rounding to bf16 (`ball` from 4,096 results on): returned
+    /// in f32, unrounded.
+    LinearF32,
     /// Log-gamma variates, `log(V)` fused with the rest (XLA's own polynomial).
     Log,
     /// Log-gamma variates whose `log(V)` jaxlib's XLA leaves in a kernel of its own
@@ -258,15 +262,25 @@ fn gamma_lanes(
     )?;
     let v = &drawn[2];
     let inv_alpha = c(dt, 1.0).div(alpha)?;
+    if out == GammaOut::LinearF32 {
+        let f = DType::F32;
+        let u = to_f32_exact(&lanes::uniform(&subkey, dt, 0.0, 1.0)?)?;
+        let samples = c(f, 1.0).sub(&u)?;
+        let inv_alpha = to_f32_exact(&inv_alpha)?;
+        let powered = pow_const(&samples, &inv_alpha, alpha_value.map(|a| 1.0 / a as f32))?;
+        let boost = Tensor::select(&boost_mask, &c(f, 1.0), &powered)?;
+        return to_f32_exact(&d)?.mul(&to_f32_exact(v)?)?.mul(&boost);
+    }
     if out != GammaOut::Linear {
         let log_samples = lanes::exponential(&subkey, dt)?.neg()?;
         let skip = boost_mask.bitor(&log_samples.eq(&c(dt, 0.0))?)?;
         let log_boost = Tensor::select(&skip, &c(dt, 0.0), &log_samples.mul(&inv_alpha)?)?;
-        // `dirichlet`'s logs: from 4,096 draws on (f32), jaxlib's softmax reduction takes
-        // them into its YNNPACK fusion, which has its own `log`.
-        let ynn_logs = out == GammaOut::LogLone && dt == DType::F32 && ynn::prefers(n);
+        // `dirichlet`'s logs: from 4,096 draws on (f32 and f64), jaxlib's softmax
+        // reduction takes them into its YNNPACK fusion, which has its own `log`.
+        let ynn_logs =
+            out == GammaOut::LogLone && matches!(dt, DType::F32 | DType::F64) && ynn::prefers(n);
         let log_v = if ynn_logs {
-            ynn::log_f32(v)?
+            ynn::log(v)?
         } else if out == GammaOut::LogLone {
             lone_log(v)?
         } else {
@@ -279,7 +293,7 @@ fn gamma_lanes(
         let log_d = if array_alpha {
             let d = opaque(&d, &keys.slice_axis(1, 0, 1)?.reshape([n])?)?;
             if ynn_logs {
-                ynn::log_f32(&d)?
+                ynn::log(&d)?
             } else {
                 d.log()?
             }
@@ -439,12 +453,12 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
     let normalise = |e: &Tensor, sum: &Tensor| e.mul(&bcast(&c(dt, 1.0).div(sum)?)?);
     let d = x.sub(&mb)?;
     // From 4,096 elements on, jaxlib runs the reductions in YNNPACK (module `ynn`): in
-    // f32 the exp as well, whose result the max's fusion gives; in f16 and bf16 the sum
-    // only. `jnp.sum` adds f16 and bf16 in f32.
+    // f32 and f64 the exp as well, whose result the max's fusion gives; in f16 and bf16
+    // the sum only. `jnp.sum` adds f16 and bf16 in f32.
     let sum_f32 = ynn::sum_last_at_size;
     match dt {
-        DType::F32 if ynn::prefers(s.iter().product()) => {
-            let e = ynn::exp_f32(&d)?;
+        DType::F32 | DType::F64 if ynn::prefers(s.iter().product()) => {
+            let e = ynn::exp(&d)?;
             normalise(&e, &sum_f32(&e)?)
         }
         DType::F16 => {
@@ -460,8 +474,7 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
             let inv = bcast(&Tensor::scalar(1.0f32).div(&sum)?)?;
             to_f32_exact(&e.convert(dt)?)?.mul(&inv)?.convert(dt)
         }
-        // f64 from 4,096 elements: YNNPACK's f64 exp and sum are not spelled out (a
-        // documented deviation).
+        // f32 and f64 below 4,096 elements: XLA's exp and sum.
         _ => {
             let e = d.exp()?;
             normalise(&e, &e.sum(&[r - 1])?)
@@ -474,8 +487,8 @@ fn softmax_last(x: &Tensor) -> Result<Tensor> {
 /// `alpha.shape[:-1]`). Log-gamma draws normalised by a softmax, as in JAX. Bit-exact
 /// with jitted JAX: below 4,096 elements the draws' `log(V)` is computed as jaxlib's lone
 /// `log` kernel computes it (see the crate docs); from 4,096 elements on, jaxlib runs the
-/// logs, the max, the exp and the sum in YNNPACK, whose arithmetic is spelled out in f32,
-/// bf16 and f16 (module `ynn`), but not in f64 (a documented deviation).
+/// logs, the max, the exp and the sum in YNNPACK, whose arithmetic is spelled out in every
+/// float dtype (module `ynn`).
 ///
 /// ```
 /// use ferrax::prelude::*;
@@ -657,7 +670,9 @@ fn pow_p(x: &Tensor, y: &Tensor, p: &Param, value: impl Fn(f32) -> f32) -> Resul
 }
 
 /// `in_ynn`: the final power lands in a YNNPACK fusion (`ball` from 4,096 results on),
-/// where `x ** 0.5` stays a `powf` call (the square root is LLVM's rewrite of XLA's code).
+/// where `x ** 0.5` stays a `powf` call (the square root is LLVM's rewrite of XLA's code)
+/// and bf16 is computed in f32 without intermediate rounding: a bf16 `in_ynn` result is
+/// an unrounded f32 tensor.
 fn generalized_normal_t(
     key: &Key,
     p: &Param,
@@ -669,10 +684,28 @@ fn generalized_normal_t(
     let (k0, k1) = split2(key)?;
     let (_, inv) = recip_param(p, dt)?;
     let inv_value = p.as_f64().map(|v| (1.0 / v as f32) as f64);
-    let g = gamma_t(&k0, &inv, inv_value, Some(shape), GammaOut::Linear, op)?;
+    let wide = in_ynn && dt == DType::BF16;
+    let out = if wide {
+        GammaOut::LinearF32
+    } else {
+        GammaOut::Linear
+    };
+    let g = gamma_t(&k0, &inv, inv_value, Some(shape), out, op)?;
     let r = crate::rademacher(&k1, shape, Some(dt))?;
+    let (r, inv) = if wide {
+        (to_f32_exact(&r)?, to_f32_exact(&inv)?)
+    } else {
+        (r, inv)
+    };
     let root = if in_ynn && p.as_f64() == Some(2.0) {
-        crate::special::pow(&g, &inv)?
+        if dt == DType::F64 {
+            // YNNPACK calls the C library's `pow`, which is the plugin's f64 `pow` once
+            // the exponent is a run-time value (a constant 0.5 becomes a square root).
+            let run_time = g.bitcast(DType::U64)?.convert(DType::U32)?;
+            g.pow(&opaque(&inv, &run_time)?)?
+        } else {
+            crate::special::pow(&g, &inv)?
+        }
     } else {
         pow_p(&g, &inv, p, |v| 1.0 / v)?
     };
@@ -732,18 +765,41 @@ pub fn ball(
     let mut gshape = shape.to_vec();
     gshape.push(d);
     let n: usize = shape.iter().product();
-    // From 4,096 results on (f32, and with more than one coordinate, so that a sum is
-    // left), jaxlib's YNNPACK fusion also takes the exponential draw's `log1p` and the
-    // generalized normal's power.
-    let whole_ynn = dt == DType::F32 && d > 1 && ynn::prefers(n);
+    // From 4,096 results on (f32, f64 and bf16, and with more than one coordinate, so
+    // that a sum is left), jaxlib's YNNPACK fusion also takes the exponential draw's
+    // `log1p` and the generalized normal's powers; there bf16 is computed in f32 and
+    // rounded once.
+    let whole_ynn = dt != DType::F16 && d > 1 && ynn::prefers(n);
     let g = generalized_normal_t(&k1, &p, &gshape, dt, op, whole_ynn)?;
-    let e = if whole_ynn {
-        crate::dist::exponential_ynn_f32(&k2, shape)?
+    let e = if whole_ynn && dt == DType::BF16 && !config::threefry_partitionable() {
+        // In the legacy layout bf16 bits are cut from 32-bit words with a transpose,
+        // which keeps the exponential draw out of the fusion: XLA's bf16 result.
+        to_f32_exact(&crate::exponential(&k2, shape, Some(dt))?)?
+    } else if whole_ynn {
+        crate::dist::exponential_ynn(&k2, shape, dt)?
     } else {
         crate::exponential(&k2, shape, Some(dt))?
     };
     let (pt, inv) = recip_param(&p, dt)?;
     let r = shape.len();
+    let mut kept = shape.to_vec();
+    kept.push(1);
+    let dims: Vec<usize> = (0..r).collect();
+    let spread = |t: &Tensor| {
+        t.broadcast_in_dim(kept.clone(), &dims)?
+            .broadcast_to(gshape.clone())
+    };
+    if whole_ynn && dt == DType::BF16 {
+        // `g`, `e` and everything below in f32, unrounded: the powers (XLA's rewrites of
+        // `x ** p` first, then `powf`), YNNPACK's sum, the norm's power, its reciprocal
+        // and the product; only the result is rounded to bf16.
+        let (pt, inv) = (to_f32_exact(&pt.convert(dt)?)?, to_f32_exact(&inv)?);
+        let powers = pow_p(&g.abs()?, &pt, &p, |v| v)?;
+        let total = ynn::sum_last_at_size(&powers)?.add(&e)?;
+        let norm = pow_p(&total, &inv, &p, |v| 1.0 / v)?;
+        let recip = c(DType::F32, 1.0).div(&norm)?;
+        return g.mul(&spread(&recip)?)?.convert(dt);
+    }
     let powers = pow_p(&g.abs()?, &pt.convert(dt)?, &p, |v| v)?;
     // From 4,096 draws on, jaxlib's sum is YNNPACK's (see `ynn`), over the same powers:
     // XLA's rewrites of `x ** p` for p = 1, 2, 3 come first, and YNNPACK's `pow` calls the
@@ -759,13 +815,6 @@ pub fn ball(
         _ => ynn::sum_last_at_size(&powers)?,
     };
     let total = sums.add(&e)?;
-    let mut kept = shape.to_vec();
-    kept.push(1);
-    let dims: Vec<usize> = (0..r).collect();
-    let spread = |t: &Tensor| {
-        t.broadcast_in_dim(kept.clone(), &dims)?
-            .broadcast_to(gshape.clone())
-    };
     if dt == DType::BF16 {
         // jaxlib keeps the division: `g * (1 / norm)` with the bf16 norm's reciprocal and
         // the product in f32, rounded once.
@@ -773,9 +822,16 @@ pub fn ball(
         let recip = Tensor::scalar(1.0f32).div(&to_f32_exact(&norm)?)?;
         return to_f32_exact(&g)?.mul(&spread(&recip)?)?.convert(dt);
     }
-    if d == 1 {
-        // With one coordinate `[..., None]` is a reshape, not a broadcast, and XLA keeps
-        // the division by the power (`total ** 1` being `total`).
+    // With one coordinate `[..., None]` is a reshape, not a broadcast. In the default
+    // layout the draws already have the trailing axis, the reshape sits between the power
+    // and the division, and XLA keeps the division. In the legacy layout the draws are
+    // made flat and reshaped at the end, so XLA sees `g / total ** (1 / p)` and rewrites
+    // it as below, unless it has already rewritten the power itself (`x ** 1` is `x`,
+    // `x ** 2` is `x * x`, ...).
+    let power_folded = p
+        .as_f64()
+        .is_some_and(|v| [0.0, 1.0, 2.0, 3.0, -1.0].contains(&(1.0 / v as f32)));
+    if d == 1 && (config::threefry_partitionable() || power_folded) {
         let norm = pow_p(&total, &inv, &p, |v| 1.0 / v)?;
         return g.div(&spread(&norm)?);
     }

@@ -11,16 +11,19 @@
 //!   a1`);
 //! - bf16 ops run in f32 without rounding to bf16 in between ("excess precision"): only
 //!   the fusion's bf16 result is rounded;
-//! - `exp` and `log` are YNNPACK's own polynomials ([`exp_f32`], [`log_f32`]), not XLA's;
+//! - `exp`, `log` and `log1p` are YNNPACK's own polynomials ([`exp`], [`log`],
+//!   [`log1p`]) in f32 and f64, not XLA's; `pow` is the C library's;
 //! - a sum over a contiguous last axis runs YNNPACK's `sum_float_k1` ([`sum_last`]): 16
 //!   lanes in f32, 8 in f64, blocks of four vectors, a clocked tree of accumulators whose
 //!   top level is Kahan-compensated, then the lanes added pairwise by halves (for `k` = 3
 //!   that is `(x0 + x2) + x1`).
 //!
-//! The f32 `exp` and `log` here are those of the XNNPACK revision jaxlib 0.10.2 bundles
-//! (`ynnpack/base/simd/generic.inc`: `exp_impl`, `log_impl`, polynomials evaluated in
-//! `eval_polynomial`'s even/odd split with fused multiply-adds). They were checked
-//! against jaxlib element for element (6,000 arguments each, every one equal). The sum
+//! The `exp`, `log` and `log1p` here are those of the XNNPACK revision jaxlib 0.10.2
+//! bundles (`ynnpack/base/simd/generic.inc`: `exp_impl`, `log_impl`, polynomials evaluated
+//! in `eval_polynomial`'s even/odd split with fused multiply-adds; the f64 kernels of its
+//! x86 AVX-512 and AVX2+FMA builds use them as well). They are checked against jaxlib by
+//! the golden test `tests/golden/ynn_unary.json` (`scripts/golden_ynn_unary.py`: f32 and
+//! f64, 6,000 arguments each, every one equal). The sum
 //! follows `ynnpack/kernels/reduce/sum.h` of that revision and is checked against
 //! jaxlib's `jnp.sum` by the golden test `tests/golden/ynn_sum.json`
 //! (`scripts/golden_ynn_sum.py`: f32 and f64, last axes of 1 to 5,000 terms).
@@ -48,29 +51,78 @@ pub(crate) fn rounded(x: &Tensor) -> Result<Tensor> {
     opaque(x, x)
 }
 
-/// `a * b + c` rounded once to f32 (a fused multiply-add), through f64: the product of two
-/// f32 values is exact in f64, and so is the sum whenever the terms' exponents are within
-/// 29 of each other (always in the uses here but for rare double roundings).
+/// `a * b + c` rounded once (a fused multiply-add) in the operands' dtype, f32 or f64.
 fn fma(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
+    if a.dtype() == DType::F64 {
+        fma_f64(a, b, c)
+    } else {
+        fma_f32(a, b, c)
+    }
+}
+
+/// f32 `a * b + c` through f64: the product of two f32 values is exact in f64, and so is
+/// the sum whenever the terms' exponents are within 29 of each other (always in the uses
+/// here but for rare double roundings).
+fn fma_f32(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
     let w = |t: &Tensor| t.convert(DType::F64);
     w(a)?.mul(&w(b)?)?.add(&w(c)?)?.convert(DType::F32)
 }
 
-fn k(v: f32) -> Tensor {
-    Tensor::scalar(v)
+/// `x` as `hi + lo`, each of at most 26 significant bits (`hi` is `x` rounded to 26 bits
+/// by its bit pattern, `lo = x - hi` exactly), so that products of the parts are exact.
+fn split_f64(x: &Tensor) -> Result<(Tensor, Tensor)> {
+    let hi = x
+        .bitcast(DType::U64)?
+        .add(&Tensor::scalar(1u64 << 26))?
+        .bitand(&Tensor::scalar(!((1u64 << 27) - 1)))?
+        .bitcast(DType::F64)?;
+    let lo = x.sub(&hi)?;
+    Ok((hi, lo))
+}
+
+/// f64 `a * b + c` rounded once, without an FMA op: the product as `p + e` exactly
+/// (Dekker's product of the 26-bit halves), `p + c` as `s + t` exactly (Knuth's two-sum),
+/// then `s + (t + e)`. That last step rounds twice, which differs from one rounding only
+/// when `t + e` rounds onto a tie of `s`: never in the sweeps of the tests here.
+///
+/// The rounded product `p` is the only inexact product; it goes through [`rounded`] so the
+/// plugin's compiler cannot contract it into the sums that take it apart (the exact
+/// products of halves may be contracted: that changes nothing). `t + e` goes through it
+/// too: with constant operands XLA's simplifier otherwise regroups the last sum (seen in
+/// the unit test). Valid away from overflow and from the subnormal range, where the
+/// plugin flushes the parts' products to zero (`exp` keeps its last step out of here).
+fn fma_f64(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
+    let (ah, al) = split_f64(a)?;
+    let (bh, bl) = split_f64(b)?;
+    let p = rounded(&a.mul(b)?)?;
+    let e = ah
+        .mul(&bh)?
+        .sub(&p)?
+        .add(&ah.mul(&bl)?)?
+        .add(&al.mul(&bh)?)?
+        .add(&al.mul(&bl)?)?;
+    let s = p.add(c)?;
+    let bb = s.sub(&p)?;
+    let t = p.sub(&s.sub(&bb)?)?.add(&c.sub(&bb)?)?;
+    s.add(&rounded(&t.add(&e)?)?)
+}
+
+/// A scalar of `x`'s dtype.
+fn k(x: &Tensor, v: f64) -> Tensor {
+    Tensor::scalar_like(x.dtype(), v)
 }
 
 /// A polynomial with coefficients `p` (highest power first) at `r`, as YNNPACK's
 /// `eval_polynomial(p, r, r2)` evaluates it: the even and odd terms in `r2` apart, then
 /// joined by one multiply-add.
-fn polynomial(p: &[f32], r: &Tensor, r2: &Tensor) -> Result<Tensor> {
-    let mut y0 = k(p[0]).broadcast_to(r.shape().to_vec())?;
-    let mut y1 = k(p[1]).broadcast_to(r.shape().to_vec())?;
+fn polynomial(p: &[f64], r: &Tensor, r2: &Tensor) -> Result<Tensor> {
+    let mut y0 = k(r, p[0]).broadcast_to(r.shape().to_vec())?;
+    let mut y1 = k(r, p[1]).broadcast_to(r.shape().to_vec())?;
     let mut i = 2;
     while i < p.len() {
-        y0 = fma(r2, &y0, &k(p[i]))?;
+        y0 = fma(r2, &y0, &k(r, p[i]))?;
         if i + 1 < p.len() {
-            y1 = fma(r2, &y1, &k(p[i + 1]))?;
+            y1 = fma(r2, &y1, &k(r, p[i + 1]))?;
         }
         i += 2;
     }
@@ -81,88 +133,187 @@ fn polynomial(p: &[f32], r: &Tensor, r2: &Tensor) -> Result<Tensor> {
     }
 }
 
-/// YNNPACK's f32 `exp` (`exp_impl<0>`): `2^b * (1 + expm1(r))` with `b` the nearest integer
-/// to `x log2(e)` and `expm1(r) ~ r + r^2 P(r)`.
-pub(crate) fn exp_f32(x: &Tensor) -> Result<Tensor> {
-    #[allow(clippy::excessive_precision)]
-    const P: [f32; 7] = [
-        -4.9866619520e-05,
-        2.2773783712e-04,
-        1.4132461511e-03,
-        8.3242934197e-03,
-        4.1665628552e-02,
-        1.6666725278e-01,
-        4.9999994040e-01,
-    ];
-    #[allow(clippy::excessive_precision)]
-    const LN2: [f32; 2] = [6.9314575195e-01, 1.4286067653e-06];
-    #[allow(clippy::excessive_precision)]
-    const RANGE: [f32; 2] = [-88.02969360351562, 88.72283935546875];
-    let xc = x.maximum(&k(RANGE[0]))?.minimum(&k(RANGE[1]))?;
-    // round_small: (magic + t) - magic, every op rounded.
-    let magic = k(1.5 * (1u32 << 23) as f32);
-    let t = rounded(&xc.mul(&k(std::f32::consts::LOG2_E))?)?;
-    let b = rounded(&magic.add(&t)?)?.sub(&magic)?;
-    let r = fma(&b, &k(-LN2[0]), &xc)?;
-    let r = fma(&b, &k(-LN2[1]), &r)?;
-    // exp2_round: the exponent field of `b + 127 + 2^23`.
-    let biased = b.add(&k(127.0 + (1u32 << 23) as f32))?;
-    let e2b = biased
-        .bitcast(DType::U32)?
-        .shift_left(&Tensor::scalar(23u32))?
-        .bitcast(DType::F32)?;
-    let e2b = Tensor::select(&x.ne(x)?, x, &e2b)?;
-    let r2 = r.mul(&r)?;
-    let e2r = fma(&r2, &polynomial(&P, &r, &r2)?, &r)?;
-    let y = fma(&e2b, &e2r, &e2b)?;
-    Tensor::select(&e2b.abs()?.eq(&k(f32::INFINITY))?, &e2b, &y)
+/// The bit layout of a float dtype: stored mantissa bits, exponent bias, the unsigned
+/// type of its width.
+fn layout(dt: DType) -> (u32, f64, DType) {
+    if dt == DType::F64 {
+        (52, 1023.0, DType::U64)
+    } else {
+        (23, 127.0, DType::U32)
+    }
 }
 
-/// YNNPACK's f32 `log` (`log_impl<0>`): `e ln(2) + log(1 + r)` with `2^e (1 + r)` the
-/// argument, `1 + r` in `[sqrt(2) / 2, sqrt(2)]`, and `log(1 + r) ~ r + r^2 P(r) / Q(r)`.
-/// Zero (and, with the plugin's denormals-are-zero, a subnormal) gives `-inf`, a negative
-/// argument NaN, `+inf` itself.
-pub(crate) fn log_f32(x: &Tensor) -> Result<Tensor> {
+/// A scalar of the bit-pattern type `u` (u32 or u64).
+fn uint(u: DType, v: u64) -> Tensor {
+    if u == DType::U64 {
+        Tensor::scalar(v)
+    } else {
+        Tensor::scalar(v as u32)
+    }
+}
+
+/// YNNPACK's `exp_impl` polynomial `P` and constants (`log2(e)`, `ln 2` as hi and lo,
+/// the clamp range) for f32 and for f64.
+struct ExpConsts {
+    p: &'static [f64],
+    log2e: f64,
+    ln2: [f64; 2],
+    range: [f64; 2],
+}
+
+#[allow(clippy::excessive_precision)]
+const EXP_F32: ExpConsts = ExpConsts {
+    p: &[
+        -4.9866619520e-05f32 as f64,
+        2.2773783712e-04f32 as f64,
+        1.4132461511e-03f32 as f64,
+        8.3242934197e-03f32 as f64,
+        4.1665628552e-02f32 as f64,
+        1.6666725278e-01f32 as f64,
+        4.9999994040e-01f32 as f64,
+    ],
+    log2e: std::f32::consts::LOG2_E as f64,
+    ln2: [6.9314575195e-01f32 as f64, 1.4286067653e-06f32 as f64],
+    range: [-88.02969360351562f32 as f64, 88.72283935546875f32 as f64],
+};
+
+#[allow(clippy::excessive_precision)]
+const EXP_F64: ExpConsts = ExpConsts {
+    p: &[
+        2.119890244143296032e-09,
+        2.521079371356939368e-08,
+        2.755585399809175769e-07,
+        2.755675838881680360e-06,
+        2.480158976814372031e-05,
+        1.984127071808468106e-04,
+        1.388888888680978647e-03,
+        8.333333332743943569e-03,
+        4.166666666668113195e-02,
+        1.666666666666796748e-01,
+        4.999999999999995559e-01,
+    ],
+    log2e: std::f64::consts::LOG2_E,
+    ln2: [6.93147180369123816490e-01, 1.90821492927058770002e-10],
+    range: [-709.0895657128241, 709.782712893384],
+};
+
+/// YNNPACK's `exp` (`exp_impl<0>`) in f32 or f64: `2^b * (1 + expm1(r))` with `b` the
+/// nearest integer to `x log2(e)` and `expm1(r) ~ r + r^2 P(r)`.
+pub(crate) fn exp(x: &Tensor) -> Result<Tensor> {
+    let dt = x.dtype();
+    let c = if dt == DType::F64 { &EXP_F64 } else { &EXP_F32 };
+    let (mant, bias, u) = layout(dt);
+    let xc = x.maximum(&k(x, c.range[0]))?.minimum(&k(x, c.range[1]))?;
+    // round_small: (magic + t) - magic, every op rounded.
+    let magic = k(x, 1.5 * 2f64.powi(mant as i32));
+    let t = rounded(&xc.mul(&k(x, c.log2e))?)?;
+    let b = rounded(&magic.add(&t)?)?.sub(&magic)?;
+    let r = fma(&b, &k(x, -c.ln2[0]), &xc)?;
+    let r = fma(&b, &k(x, -c.ln2[1]), &r)?;
+    // exp2_round: the exponent field of `b + bias + 2^mant`.
+    let biased = b.add(&k(x, bias + 2f64.powi(mant as i32)))?;
+    let e2b = biased
+        .bitcast(u)?
+        .shift_left(&uint(u, mant as u64))?
+        .bitcast(dt)?;
+    let e2b = Tensor::select(&x.ne(x)?, x, &e2b)?;
+    let r2 = r.mul(&r)?;
+    let e2r = fma(&r2, &polynomial(c.p, &r, &r2)?, &r)?;
+    // `fma(2^b, e2r, 2^b)`: for f64 as `2^b * (1 + e2r)`, the same number (the power of
+    // two scales exactly) without the tiny product that the emulated multiply-add would
+    // flush to zero near the bottom of the range.
+    let y = if dt == DType::F64 {
+        e2b.mul(&e2r.add(&k(x, 1.0))?)?
+    } else {
+        fma(&e2b, &e2r, &e2b)?
+    };
+    Tensor::select(&e2b.abs()?.eq(&k(x, f64::INFINITY))?, &e2b, &y)
+}
+
+/// YNNPACK's `log_impl` rational function `P / Q` for f32 and for f64.
+#[allow(clippy::excessive_precision)]
+const LOG_F32: [&[f64]; 2] = [
+    &[
+        -5.2293352783e-03f32 as f64,
+        -3.3127889037e-01f32 as f64,
+        -4.9999964237e-01f32 as f64,
+    ],
+    &[3.9658042789e-01f32 as f64, 1.3292170763e+00f32 as f64, 1.0],
+];
+
+#[allow(clippy::excessive_precision)]
+const LOG_F64: [&[f64]; 2] = [
+    &[
+        -2.956046447212538203e-03,
+        -6.691314126082094360e-02,
+        -4.289980732181625789e-01,
+        -1.110965361416291097e+00,
+        -1.242991301338429500e+00,
+        -4.999999999999990008e-01,
+    ],
+    &[
+        3.009181610003072455e-03,
+        7.942469932969810353e-02,
+        6.369060590899747742e-01,
+        2.230802780023532605e+00,
+        3.823696902394678077e+00,
+        3.152649269343555716e+00,
+        1.0,
+    ],
+];
+
+/// YNNPACK's `log` (`log_impl<0>`) in f32 or f64: `e ln(2) + log(1 + r)` with `2^e (1 + r)`
+/// the argument, `1 + r` in `[sqrt(2) / 2, sqrt(2)]`, and `log(1 + r) ~ r + r^2 P(r) /
+/// Q(r)`. Zero (and, with the plugin's denormals-are-zero, a subnormal) gives `-inf`, a
+/// negative argument NaN, `+inf` itself.
+pub(crate) fn log(x: &Tensor) -> Result<Tensor> {
     log_impl(x, false)
 }
 
-/// YNNPACK's f32 `log1p` (`log_impl<1>`): [`log_f32`] of `1 + x`, except that `x` itself
-/// is the reduced argument where `1 + x` has exponent 0.
-pub(crate) fn log1p_f32(x: &Tensor) -> Result<Tensor> {
+/// YNNPACK's `log1p` (`log_impl<1>`) in f32 or f64: [`log`] of `1 + x`, except that `x`
+/// itself is the reduced argument where `1 + x` has exponent 0.
+pub(crate) fn log1p(x: &Tensor) -> Result<Tensor> {
     log_impl(x, true)
 }
 
 fn log_impl(x: &Tensor, plus_one: bool) -> Result<Tensor> {
-    #[allow(clippy::excessive_precision)]
-    const P: [f32; 3] = [-5.2293352783e-03, -3.3127889037e-01, -4.9999964237e-01];
-    #[allow(clippy::excessive_precision)]
-    const Q: [f32; 3] = [3.9658042789e-01, 1.3292170763e+00, 1.0000000000e+00];
-    let y = if plus_one { x.add(&k(1.0))? } else { x.clone() };
-    let bits = y.bitcast(DType::U32)?;
+    let dt = x.dtype();
+    let [p, q] = if dt == DType::F64 { LOG_F64 } else { LOG_F32 };
+    let (mant, bias, u) = layout(dt);
+    let y = if plus_one {
+        x.add(&k(x, 1.0))?
+    } else {
+        x.clone()
+    };
+    let bits = y.bitcast(u)?;
+    let int = |v: u64| uint(u, v);
     let e = bits
-        .shift_right_logical(&Tensor::scalar(23u32))?
-        .bitand(&Tensor::scalar(0xffu32))?
-        .convert(DType::I32)?
-        .sub(&Tensor::scalar(127i32))?
-        .convert(DType::F32)?;
-    let norm = bits
-        .bitand(&Tensor::scalar(0x007f_ffffu32))?
-        .bitor(&Tensor::scalar(0x3f80_0000u32))?
-        .bitcast(DType::F32)?;
-    let large = norm.gt(&k(std::f32::consts::SQRT_2))?;
-    let e = Tensor::select(&large, &e.add(&k(1.0))?, &e)?;
-    let norm = Tensor::select(&large, &norm.mul(&k(0.5))?, &norm)?;
-    let mut r = norm.sub(&k(1.0))?;
+        .shift_right_logical(&int(mant as u64))?
+        .bitand(&int(if dt == DType::F64 { 0x7ff } else { 0xff }))?
+        .convert(dt)?
+        .sub(&k(x, bias))?;
+    let mantissa = (1u64 << mant) - 1;
+    let one = if dt == DType::F64 {
+        1f64.to_bits()
+    } else {
+        1f32.to_bits() as u64
+    };
+    let norm = bits.bitand(&int(mantissa))?.bitor(&int(one))?.bitcast(dt)?;
+    let large = norm.gt(&k(x, std::f64::consts::SQRT_2))?;
+    let e = Tensor::select(&large, &e.add(&k(x, 1.0))?, &e)?;
+    let norm = Tensor::select(&large, &norm.mul(&k(x, 0.5))?, &norm)?;
+    let mut r = norm.sub(&k(x, 1.0))?;
     if plus_one {
-        r = Tensor::select(&e.eq(&k(0.0))?, x, &r)?;
+        r = Tensor::select(&e.eq(&k(x, 0.0))?, x, &r)?;
     }
     let r2 = r.mul(&r)?;
-    let ratio = polynomial(&P, &r, &r2)?.div(&polynomial(&Q, &r, &r2)?)?;
-    let out = fma(&e, &k(std::f32::consts::LN_2), &fma(&r2, &ratio, &r)?)?;
-    let out = Tensor::select(&y.eq(&k(0.0))?, &k(f32::NEG_INFINITY), &out)?;
-    let out = Tensor::select(&y.eq(&k(f32::INFINITY))?, &y, &out)?;
-    let nan = y.lt(&k(0.0))?.bitor(&y.ne(&y)?)?;
-    Tensor::select(&nan, &k(f32::NAN), &out)
+    let ratio = polynomial(p, &r, &r2)?.div(&polynomial(q, &r, &r2)?)?;
+    let ln2 = k(x, std::f64::consts::LN_2);
+    let out = fma(&e, &ln2, &fma(&r2, &ratio, &r)?)?;
+    let out = Tensor::select(&y.eq(&k(x, 0.0))?, &k(x, f64::NEG_INFINITY), &out)?;
+    let out = Tensor::select(&y.eq(&k(x, f64::INFINITY))?, &y, &out)?;
+    let nan = y.lt(&k(x, 0.0))?.bitor(&y.ne(&y)?)?;
+    Tensor::select(&nan, &k(x, f64::NAN), &out)
 }
 
 /// The sum over the last axis as jaxlib computes it for an operand of `x`'s size:
@@ -352,23 +503,80 @@ mod tests {
     #[test]
     fn exp_and_log_edges_and_accuracy() {
         let inf = f32::INFINITY;
-        let e = run(exp_f32, &[0.0, -inf, inf, 1.0, -100.0, 100.0]);
+        let e = run(exp, &[0.0, -inf, inf, 1.0, -100.0, 100.0]);
         assert_eq!(&e[..2], &[1.0, 0.0]);
         assert_eq!(e[2], inf);
         assert_eq!(e[3], std::f32::consts::E);
         assert_eq!((e[4], e[5]), (0.0, inf));
-        assert!(run(exp_f32, &[f32::NAN])[0].is_nan());
-        let l = run(log_f32, &[1.0, 0.0, inf, 2.0]);
+        assert!(run(exp, &[f32::NAN])[0].is_nan());
+        let l = run(log, &[1.0, 0.0, inf, 2.0]);
         assert_eq!(l, vec![0.0, -inf, inf, std::f32::consts::LN_2]);
-        assert!(run(log_f32, &[-1.0])[0].is_nan() && run(log_f32, &[f32::NAN])[0].is_nan());
+        assert!(run(log, &[-1.0])[0].is_nan() && run(log, &[f32::NAN])[0].is_nan());
         let xs: Vec<f32> = (0..4000).map(|i| -80.0 + i as f32 * 0.04).collect();
-        for (x, y) in xs.iter().zip(run(exp_f32, &xs)) {
+        for (x, y) in xs.iter().zip(run(exp, &xs)) {
             assert!(ulps(y, (*x as f64).exp()) <= 2, "exp({x}) = {y}");
         }
         let xs: Vec<f32> = (1..4000).map(|i| (i as f32 * 0.01).powi(3)).collect();
-        for (x, y) in xs.iter().zip(run(log_f32, &xs)) {
+        for (x, y) in xs.iter().zip(run(log, &xs)) {
             assert!(ulps(y, (*x as f64).ln()) <= 2, "log({x}) = {y}");
         }
+    }
+
+    /// `fma_f64` is `f64::mul_add` (one rounding) on 30,000 pseudo-random triples:
+    /// operands of either sign with exponents -40 to 40 apart, addends near `-a * b`
+    /// (cancellation), far below it and far above it.
+    #[test]
+    fn fma_f64_rounds_once() {
+        let n = 30_000u64;
+        let word = |i: u64, s: u64| {
+            let mut h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ s;
+            h ^= h >> 31;
+            h.wrapping_mul(0xBF58_476D_1CE4_E5B9)
+        };
+        let float = |h: u64| {
+            let e = 1023 - 40 + (h >> 56) % 81;
+            f64::from_bits((h & 0x800F_FFFF_FFFF_FFFF) | (e << 52))
+        };
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        let mut c = Vec::new();
+        for i in 0..n {
+            let (x, y) = (float(word(i, 1)), float(word(i, 2)));
+            let z = match i % 3 {
+                0 => -(x * y) * (1.0 + float(word(i, 3)) * 1e-30),
+                1 => float(word(i, 3)) * 1e-20,
+                _ => float(word(i, 3)) * 1e20,
+            };
+            a.push(x);
+            b.push(y);
+            c.push(z);
+        }
+        // Run-time arguments (a jitted function) and constants of the program both.
+        let arr = |v: &Vec<f64>| Array::from_vec(v.clone(), vec![v.len()]).expect("array");
+        let mut jitted = ferrax::jit(|a: &Tensor, b: &Tensor, c: &Tensor| fma_f64(a, b, c));
+        let got = jitted
+            .call(&[&arr(&a), &arr(&b), &arr(&c)])
+            .and_then(|r| r.to_vec::<f64>())
+            .expect("fma");
+        let t = |v: &Vec<f64>| Tensor::from_vec(v.clone(), [v.len()]).expect("tensor");
+        let folded = fma_f64(&t(&a), &t(&b), &t(&c))
+            .and_then(|r| r.eval())
+            .and_then(|r| r.to_vec::<f64>())
+            .expect("fma");
+        let unequal = got
+            .iter()
+            .zip(&folded)
+            .filter(|(g, f)| g.to_bits() != f.to_bits());
+        assert_eq!(unequal.count(), 0, "run-time and folded results differ");
+        let bad: Vec<usize> = (0..n as usize)
+            .filter(|&i| got[i].to_bits() != a[i].mul_add(b[i], c[i]).to_bits())
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{} differ, first at {:?}",
+            bad.len(),
+            bad.first()
+        );
     }
 
     /// The lane order on values where it shows: 2^24 + 1 + 1 depends on what is added
@@ -426,20 +634,87 @@ mod golden {
         }
     }
 
+    /// The inputs of `scripts/golden_ynn_unary.py`, rebuilt from their formula.
+    fn unary_inputs(f: &str, dtype: &str, n: usize, seed: u64) -> Result<Array> {
+        let f64s = dtype == "float64";
+        let x: Vec<f64> = (0..n as u64)
+            .map(|i| {
+                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(seed);
+                let u = (h >> 11) as f64 * 2f64.powi(-53);
+                let e = h >> 57;
+                match f {
+                    "exp" => {
+                        let m = if f64s { 708.0 } else { 87.0 };
+                        u * 2.0 * m - m
+                    }
+                    "log" if f64s => f64::from_bits((h >> 12) | ((1023 - 60 + e) << 52)),
+                    "log" => f64::from(f32::from_bits(((h >> 41) | ((127 - 60 + e) << 23)) as u32)),
+                    _ if i % 2 == 0 => u * 3.0 - 1.0,
+                    _ => (u - 0.5) * 2f64.powi(-((h >> 58) as i32)),
+                }
+            })
+            .collect();
+        if f64s {
+            Array::from_vec(x, vec![n])
+        } else {
+            Array::from_vec(x.iter().map(|v| *v as f32).collect::<Vec<f32>>(), vec![n])
+        }
+    }
+
+    /// The cases of `tests/golden/<file>`.
+    fn golden_cases(file: &str) -> Vec<serde_json::Value> {
+        let path = format!("{}/../../tests/golden/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        doc["cases"].as_array().expect("cases").clone()
+    }
+
+    fn sha_hex(bytes: &[u8]) -> String {
+        Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// [`exp`], [`log`] and [`log1p`] give jaxlib's YNNPACK results bit for bit
+    /// (`tests/golden/ynn_unary.json`: f32 and f64, 6,000 arguments each, computed inside
+    /// a YNNPACK fusion; in f64 every fused multiply-add goes through `fma_f64`).
+    #[test]
+    fn unary_matches_jaxlib() {
+        let cases = golden_cases("ynn_unary.json");
+        assert_eq!(cases.len(), 6);
+        let mut failures = Vec::new();
+        for case in &cases {
+            let (name, dtype) = (case["fn"].as_str(), case["dtype"].as_str());
+            let (name, dtype) = (name.expect("fn"), dtype.expect("dtype"));
+            let int = |k: &str| case[k].as_u64().expect(k);
+            let f: fn(&Tensor) -> Result<Tensor> = match name {
+                "exp" => exp,
+                "log" => log,
+                _ => log1p,
+            };
+            // Run-time arguments, as in a sampler.
+            let mut jitted = ferrax::jit(f);
+            let bytes = unary_inputs(name, dtype, int("n") as usize, int("seed"))
+                .and_then(|x| jitted.call(&[&x]))
+                .and_then(|y| y.to_bytes())
+                .expect("unary");
+            if sha_hex(&bytes) != case["out"]["sha256"].as_str().expect("sha256") {
+                failures.push(format!("{name} {dtype}"));
+            }
+        }
+        assert!(failures.is_empty(), "differ from jaxlib: {failures:?}");
+    }
+
     /// [`sum_last`] gives jaxlib's `jnp.sum(x, -1)` bit for bit (`tests/golden/ynn_sum.json`:
     /// f32 and f64, last axes of 1 to 5,000 terms, every one with at least 4,096 elements).
     #[test]
     fn sum_last_matches_jaxlib() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../tests/golden/ynn_sum.json"
-        );
-        let text = std::fs::read_to_string(path).expect("read tests/golden/ynn_sum.json");
-        let doc: serde_json::Value = serde_json::from_str(&text).expect("parse ynn_sum.json");
-        let cases = doc["cases"].as_array().expect("cases");
+        let cases = golden_cases("ynn_sum.json");
         assert_eq!(cases.len(), 42);
         let mut failures = Vec::new();
-        for case in cases {
+        for case in &cases {
             let dtype = case["dtype"].as_str().expect("dtype");
             let int = |k: &str| case[k].as_u64().expect(k);
             let (rows, k) = (int("rows") as usize, int("k") as usize);
@@ -449,11 +724,7 @@ mod golden {
                 .and_then(|y| y.eval())
                 .and_then(|y| y.to_bytes())
                 .expect("sum");
-            let sha: String = Sha256::digest(&bytes)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            if sha != case["out"]["sha256"].as_str().expect("sha256") {
+            if sha_hex(&bytes) != case["out"]["sha256"].as_str().expect("sha256") {
                 failures.push(format!("{dtype} [{rows}, {k}]"));
             }
         }
