@@ -309,6 +309,17 @@ def weibull_cases(x64):
     cs = [{"scale": 1.0, "concentration": 2.0, "shape": list(s), "dtype": dt}
           for s, dt in dtype_sweep(x64, [(), (7, 3)], ((5,),))]
     cs.append({"scale": 0.5, "concentration": 1.5, "shape": [2, 3]})
+    # a vectorised loop: LLVM makes `x ** 0.5` a square root
+    cs.append({"scale": 1.5, "concentration": 2.0, "shape": [1000]})
+    return cs
+
+
+def wald_cases(x64):
+    # one_param_cases, and loops of 1,000 draws (jaxlib's LLVM contracts the
+    # multiply-adds of a loop differently from a single element's)
+    cs = one_param_cases("mean", [1.0, 3.0], np.array([0.5, 1.0, 2.0], np.float32))(x64)
+    cs.append({"mean": 1.5, "shape": [1000]})
+    cs.append({"mean": np.linspace(0.5, 2.0, 1000).astype(np.float32), "shape": None})
     return cs
 
 
@@ -417,8 +428,7 @@ def main():
         one_param_cases("b", [2.0, 0.7], np.array([1.0, 2.0, 3.0], np.float32)))
     run(w, "rayleigh", "rayleigh",
         one_param_cases("scale", [1.0, 2.5], np.array([1.0, 2.0, 3.0], np.float32)))
-    run(w, "wald", "wald",
-        one_param_cases("mean", [1.0, 3.0], np.array([0.5, 1.0, 2.0], np.float32)))
+    run(w, "wald", "wald", wald_cases)
     run(w, "geometric", "geometric", geometric_cases)
     run(w, "triangular", "triangular", triangular_cases)
     run(w, "lognormal", "lognormal", lognormal_cases)

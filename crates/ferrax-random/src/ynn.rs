@@ -34,6 +34,7 @@
 
 use ferrax_ir::{DType, Result, Tensor};
 
+use crate::numerics::fma;
 use crate::special::opaque;
 
 /// The fewest elements (of an op's result or of one operand) for which jaxlib's XLA
@@ -49,62 +50,6 @@ pub(crate) fn prefers(elements: usize) -> bool {
 /// following add (YNNPACK rounds every op).
 pub(crate) fn rounded(x: &Tensor) -> Result<Tensor> {
     opaque(x, x)
-}
-
-/// `a * b + c` rounded once (a fused multiply-add) in the operands' dtype, f32 or f64.
-fn fma(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
-    if a.dtype() == DType::F64 {
-        fma_f64(a, b, c)
-    } else {
-        fma_f32(a, b, c)
-    }
-}
-
-/// f32 `a * b + c` through f64: the product of two f32 values is exact in f64, and so is
-/// the sum whenever the terms' exponents are within 29 of each other (always in the uses
-/// here but for rare double roundings).
-fn fma_f32(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
-    let w = |t: &Tensor| t.convert(DType::F64);
-    w(a)?.mul(&w(b)?)?.add(&w(c)?)?.convert(DType::F32)
-}
-
-/// `x` as `hi + lo`, each of at most 26 significant bits (`hi` is `x` rounded to 26 bits
-/// by its bit pattern, `lo = x - hi` exactly), so that products of the parts are exact.
-fn split_f64(x: &Tensor) -> Result<(Tensor, Tensor)> {
-    let hi = x
-        .bitcast(DType::U64)?
-        .add(&Tensor::scalar(1u64 << 26))?
-        .bitand(&Tensor::scalar(!((1u64 << 27) - 1)))?
-        .bitcast(DType::F64)?;
-    let lo = x.sub(&hi)?;
-    Ok((hi, lo))
-}
-
-/// f64 `a * b + c` rounded once, without an FMA op: the product as `p + e` exactly
-/// (Dekker's product of the 26-bit halves), `p + c` as `s + t` exactly (Knuth's two-sum),
-/// then `s + (t + e)`. That last step rounds twice, which differs from one rounding only
-/// when `t + e` rounds onto a tie of `s`: never in the sweeps of the tests here.
-///
-/// The rounded product `p` is the only inexact product; it goes through [`rounded`] so the
-/// plugin's compiler cannot contract it into the sums that take it apart (the exact
-/// products of halves may be contracted: that changes nothing). `t + e` goes through it
-/// too: with constant operands XLA's simplifier otherwise regroups the last sum (seen in
-/// the unit test). Valid away from overflow and from the subnormal range, where the
-/// plugin flushes the parts' products to zero (`exp` keeps its last step out of here).
-fn fma_f64(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
-    let (ah, al) = split_f64(a)?;
-    let (bh, bl) = split_f64(b)?;
-    let p = rounded(&a.mul(b)?)?;
-    let e = ah
-        .mul(&bh)?
-        .sub(&p)?
-        .add(&ah.mul(&bl)?)?
-        .add(&al.mul(&bh)?)?
-        .add(&al.mul(&bl)?)?;
-    let s = p.add(c)?;
-    let bb = s.sub(&p)?;
-    let t = p.sub(&s.sub(&bb)?)?.add(&c.sub(&bb)?)?;
-    s.add(&rounded(&t.add(&e)?)?)
 }
 
 /// A scalar of `x`'s dtype.
@@ -520,63 +465,6 @@ mod tests {
         for (x, y) in xs.iter().zip(run(log, &xs)) {
             assert!(ulps(y, (*x as f64).ln()) <= 2, "log({x}) = {y}");
         }
-    }
-
-    /// `fma_f64` is `f64::mul_add` (one rounding) on 30,000 pseudo-random triples:
-    /// operands of either sign with exponents -40 to 40 apart, addends near `-a * b`
-    /// (cancellation), far below it and far above it.
-    #[test]
-    fn fma_f64_rounds_once() {
-        let n = 30_000u64;
-        let word = |i: u64, s: u64| {
-            let mut h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ s;
-            h ^= h >> 31;
-            h.wrapping_mul(0xBF58_476D_1CE4_E5B9)
-        };
-        let float = |h: u64| {
-            let e = 1023 - 40 + (h >> 56) % 81;
-            f64::from_bits((h & 0x800F_FFFF_FFFF_FFFF) | (e << 52))
-        };
-        let mut a = Vec::new();
-        let mut b = Vec::new();
-        let mut c = Vec::new();
-        for i in 0..n {
-            let (x, y) = (float(word(i, 1)), float(word(i, 2)));
-            let z = match i % 3 {
-                0 => -(x * y) * (1.0 + float(word(i, 3)) * 1e-30),
-                1 => float(word(i, 3)) * 1e-20,
-                _ => float(word(i, 3)) * 1e20,
-            };
-            a.push(x);
-            b.push(y);
-            c.push(z);
-        }
-        // Run-time arguments (a jitted function) and constants of the program both.
-        let arr = |v: &Vec<f64>| Array::from_vec(v.clone(), vec![v.len()]).expect("array");
-        let mut jitted = ferrax::jit(|a: &Tensor, b: &Tensor, c: &Tensor| fma_f64(a, b, c));
-        let got = jitted
-            .call(&[&arr(&a), &arr(&b), &arr(&c)])
-            .and_then(|r| r.to_vec::<f64>())
-            .expect("fma");
-        let t = |v: &Vec<f64>| Tensor::from_vec(v.clone(), [v.len()]).expect("tensor");
-        let folded = fma_f64(&t(&a), &t(&b), &t(&c))
-            .and_then(|r| r.eval())
-            .and_then(|r| r.to_vec::<f64>())
-            .expect("fma");
-        let unequal = got
-            .iter()
-            .zip(&folded)
-            .filter(|(g, f)| g.to_bits() != f.to_bits());
-        assert_eq!(unequal.count(), 0, "run-time and folded results differ");
-        let bad: Vec<usize> = (0..n as usize)
-            .filter(|&i| got[i].to_bits() != a[i].mul_add(b[i], c[i]).to_bits())
-            .collect();
-        assert!(
-            bad.is_empty(),
-            "{} differ, first at {:?}",
-            bad.len(),
-            bad.first()
-        );
     }
 
     /// The lane order on values where it shows: 2^24 + 1 + 1 depends on what is added
