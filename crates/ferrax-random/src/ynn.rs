@@ -567,7 +567,7 @@ mod golden {
 
     /// [`exp`], [`log`] and [`log1p`] give jaxlib's YNNPACK results bit for bit
     /// (`tests/golden/ynn_unary.json`: f32 and f64, 6,000 arguments each, computed inside
-    /// a YNNPACK fusion; in f64 every fused multiply-add goes through `fma_f64`).
+    /// a YNNPACK fusion; in f64 every fused multiply-add goes through `numerics::fma`).
     #[test]
     fn unary_matches_jaxlib() {
         let cases = golden_cases("ynn_unary.json");
