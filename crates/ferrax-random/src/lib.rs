@@ -139,8 +139,9 @@
 //!   XLA inlines the inner function and folds the number, ferrax folds it too:
 //!   `weibull_min`'s concentration for f32, f16 and bf16 samples (`x ** (1 / 2)` is a
 //!   square root in a vectorised loop; f64 keeps the C library's `pow`) and `wald`'s mean, whose multiply-adds are spelled out with jaxlib's contraction for
-//!   two or more elements (before: 10-15% of the draws differed by 1-2 ulp for a mean
-//!   other than 1, and 1-4 in 5,000 `weibull_min(1.5, 2)` draws).
+//!   two or more elements, so that they match with a constant key too (eager use, where
+//!   XLA folds the whole sampler without contracting; before, 10-15% of such `wald` draws
+//!   with a mean other than 1 and 1-4 in 5,000 `weibull_min(1.5, 2)` draws differed).
 //!
 //! Results can still change when a sampler is traced into a larger program: XLA's fusion
 //! decisions, and with them FMA contraction and reduction order, depend on the whole
