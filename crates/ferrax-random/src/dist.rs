@@ -16,8 +16,8 @@ use crate::samplers::{
     broadcast_shapes as bshape, check_safe_cast, check_shape, promote_float, resolve_shape,
 };
 use crate::special::{
-    argmax, cumsum, div_bcast, erf_inv, erf_inv_in, log1p, nextafter, opaque, searchsorted,
-    to_f32_exact, top_k, Log1pForm,
+    argmax, cumsum, div_bcast, erf_inv, erf_inv_in, log1p, nextafter, opaque, rounded,
+    searchsorted, to_f32_exact, top_k, Log1pForm,
 };
 use crate::ynn;
 
@@ -1218,11 +1218,11 @@ fn maxwell_core(key: &Key, shape: &[usize], d: DType, op: &str) -> Result<Tensor
             let u = normal_uniform(key, &s3, d, op)?;
             let z = erf_inv_in(&u.convert(DType::F32)?, Log1pForm::Op)?;
             let sqrt2 = k(d, std::f64::consts::SQRT_2).convert(DType::F32)?;
-            let x = ynn::rounded(&z.mul(&sqrt2)?)?;
+            let x = rounded(&z.mul(&sqrt2)?)?;
             x.mul(&x)?
         }
         _ => {
-            let x = ynn::rounded(&normal_in(key, &s3, d, op, Log1pForm::Op)?)?;
+            let x = rounded(&normal_in(key, &s3, d, op, Log1pForm::Op)?)?;
             x.mul(&x)?
         }
     };
@@ -1286,8 +1286,8 @@ pub fn double_sided_maxwell(
         // jaxlib's YNNPACK fusion of maxwell's sum also takes these ops: each rounded on
         // its own (no multiply-add), and bf16 computed in f32 and rounded once at the end.
         let c = m.dtype();
-        let x = ynn::rounded(&sign.convert(c)?.mul(&m)?)?;
-        let x = ynn::rounded(&x.mul(&sc.convert(c)?)?)?;
+        let x = rounded(&sign.convert(c)?.mul(&m)?)?;
+        let x = rounded(&x.mul(&sc.convert(c)?)?)?;
         return x.add(&lc.convert(c)?)?.convert(d);
     }
     let x = sign.mul(&m.convert(d)?)?;
@@ -1439,11 +1439,11 @@ pub fn wald(key: &Key, mean: impl Into<Param>, opts: SampleOpts) -> Result<Tenso
         // so the multiply-adds are spelled out. A single element is straight-line code,
         // which both compilers contract alike (checked: 200 keys, and 40 keys for each
         // size from 2 to 9, every value equal; the other form differs in 10-15%).
-        let m_sq = ynn::rounded(&m_sq)?;
-        let four_m = ynn::rounded(&m.mul(&k(d, 4.0))?)?;
-        let sqrt_term = fma(&y, &four_m, &ynn::rounded(&m_sq.mul(&y_sq)?)?)?.sqrt()?;
+        let m_sq = rounded(&m_sq)?;
+        let four_m = rounded(&m.mul(&k(d, 4.0))?)?;
+        let sqrt_term = fma(&y, &four_m, &rounded(&m_sq.mul(&y_sq)?)?)?.sqrt()?;
         let half = k(d, 0.5).broadcast_to(shape.clone())?;
-        let b = fma(&half, &ynn::rounded(&m_sq.mul(&y)?)?, &m)?;
+        let b = fma(&half, &rounded(&m_sq.mul(&y)?)?, &m)?;
         fma(&m.mul(&k(d, -0.5))?, &sqrt_term, &b)?
     } else {
         let sqrt_term = k(d, 4.0).mul(&m)?.mul(&y)?.add(&m_sq.mul(&y_sq)?)?.sqrt()?;

@@ -6,7 +6,7 @@
 
 use ferrax_ir::{DType, Error, Result, Tensor};
 
-use crate::special::opaque;
+use crate::special::rounded;
 
 fn c(x: &Tensor, v: f64) -> Tensor {
     Tensor::scalar_like(x.dtype(), v)
@@ -48,7 +48,7 @@ fn split_f64(x: &Tensor) -> Result<(Tensor, Tensor)> {
 /// then `s + (t + e)`. That last step rounds twice, which differs from one rounding only
 /// when `t + e` rounds onto a tie of `s`: never in the sweeps of the tests here.
 ///
-/// The rounded product `p` is the only inexact product; it goes through `opaque` so the
+/// The rounded product `p` is the only inexact product; it goes through `rounded` so the
 /// plugin's compiler cannot contract it into the sums that take it apart (the exact
 /// products of halves may be contracted: that changes nothing). `t + e` goes through it
 /// too: with constant operands XLA's simplifier otherwise regroups the last sum (seen in
@@ -57,8 +57,7 @@ fn split_f64(x: &Tensor) -> Result<(Tensor, Tensor)> {
 fn fma_f64(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
     let (ah, al) = split_f64(a)?;
     let (bh, bl) = split_f64(b)?;
-    let p = a.mul(b)?;
-    let p = opaque(&p, &p)?;
+    let p = rounded(&a.mul(b)?)?;
     let e = ah
         .mul(&bh)?
         .sub(&p)?
@@ -68,8 +67,7 @@ fn fma_f64(a: &Tensor, b: &Tensor, c: &Tensor) -> Result<Tensor> {
     let s = p.add(c)?;
     let bb = s.sub(&p)?;
     let t = p.sub(&s.sub(&bb)?)?.add(&c.sub(&bb)?)?;
-    let te = t.add(&e)?;
-    s.add(&opaque(&te, &te)?)
+    s.add(&rounded(&t.add(&e)?)?)
 }
 
 /// Lanczos coefficients (g = 7, n = 9) of the CHLO `lgamma` decomposition, in the order it

@@ -262,16 +262,7 @@ fn gamma_lanes(
     )?;
     let v = &drawn[2];
     let inv_alpha = c(dt, 1.0).div(alpha)?;
-    if out == GammaOut::LinearF32 {
-        let f = DType::F32;
-        let u = to_f32_exact(&lanes::uniform(&subkey, dt, 0.0, 1.0)?)?;
-        let samples = c(f, 1.0).sub(&u)?;
-        let inv_alpha = to_f32_exact(&inv_alpha)?;
-        let powered = pow_const(&samples, &inv_alpha, alpha_value.map(|a| 1.0 / a as f32))?;
-        let boost = Tensor::select(&boost_mask, &c(f, 1.0), &powered)?;
-        return to_f32_exact(&d)?.mul(&to_f32_exact(v)?)?.mul(&boost);
-    }
-    if out != GammaOut::Linear {
+    if !matches!(out, GammaOut::Linear | GammaOut::LinearF32) {
         let log_samples = lanes::exponential(&subkey, dt)?.neg()?;
         let skip = boost_mask.bitor(&log_samples.eq(&c(dt, 0.0))?)?;
         let log_boost = Tensor::select(&skip, &c(dt, 0.0), &log_samples.mul(&inv_alpha)?)?;
@@ -302,12 +293,23 @@ fn gamma_lanes(
         };
         log_d.add(&log_v)?.add(&log_boost)
     } else {
-        let samples = c(dt, 1.0).sub(&lanes::uniform(&subkey, dt, 0.0, 1.0)?)?;
+        // `LinearF32`: the same ops on the operands widened to f32, nothing rounded back.
+        let widen = out == GammaOut::LinearF32;
+        let f = if widen { DType::F32 } else { dt };
+        let wide = |t: &Tensor| {
+            if widen {
+                to_f32_exact(t)
+            } else {
+                Ok(t.clone())
+            }
+        };
+        let samples = c(f, 1.0).sub(&wide(&lanes::uniform(&subkey, dt, 0.0, 1.0)?)?)?;
         // XLA folds a constant alpha into the exponent and then rewrites small integer
         // powers (alpha = 1/2 gives `samples * samples`).
-        let powered = pow_const(&samples, &inv_alpha, alpha_value.map(|a| 1.0 / a as f32))?;
-        let boost = Tensor::select(&boost_mask, &c(dt, 1.0), &powered)?;
-        d.mul(v)?.mul(&boost)
+        let exponent = wide(&inv_alpha)?;
+        let powered = pow_const(&samples, &exponent, alpha_value.map(|a| 1.0 / a as f32))?;
+        let boost = Tensor::select(&boost_mask, &c(f, 1.0), &powered)?;
+        wide(&d)?.mul(&wide(v)?)?.mul(&boost)
     }
 }
 

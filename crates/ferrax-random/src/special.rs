@@ -344,6 +344,14 @@ pub(crate) fn opaque(c: &Tensor, r: &Tensor) -> Result<Tensor> {
     c.minimum(&big)
 }
 
+/// `x` as a value of its own: a rounded result that the plugin's compiler cannot contract
+/// into a following add or regroup with its neighbours ([`opaque`] of `x` on itself).
+/// Where jaxlib's code rounds every op (YNNPACK, or a multiply-add spelled out),
+/// intermediate results go through this.
+pub(crate) fn rounded(x: &Tensor) -> Result<Tensor> {
+    opaque(x, x)
+}
+
 /// `a / b` where JAX's `b` is broadcast to `a`'s shape. jaxlib's XLA rewrites
 /// `A / broadcast(B)` into `A * broadcast(1 / B)`, which rounds differently from a true
 /// division; the XLA CPU plugin does not, so the rewritten form is emitted here. A `b` of

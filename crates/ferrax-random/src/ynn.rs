@@ -35,7 +35,7 @@
 use ferrax_ir::{DType, Result, Tensor};
 
 use crate::numerics::fma;
-use crate::special::opaque;
+use crate::special::rounded;
 
 /// The fewest elements (of an op's result or of one operand) for which jaxlib's XLA
 /// prefers YNNPACK (`kMinElements` of XLA's `IsInstructionPreferredByYnn`).
@@ -44,12 +44,6 @@ pub(crate) const MIN_ELEMENTS: usize = 4096;
 /// Whether an op over a shape of `elements` elements lands in a YNNPACK fusion.
 pub(crate) fn prefers(elements: usize) -> bool {
     elements >= MIN_ELEMENTS
-}
-
-/// `x` as a value of its own: a result that the plugin's compiler cannot contract into a
-/// following add (YNNPACK rounds every op).
-pub(crate) fn rounded(x: &Tensor) -> Result<Tensor> {
-    opaque(x, x)
 }
 
 /// A scalar of `x`'s dtype.
@@ -232,17 +226,15 @@ fn log_impl(x: &Tensor, plus_one: bool) -> Result<Tensor> {
     };
     let bits = y.bitcast(u)?;
     let int = |v: u64| uint(u, v);
+    // The exponent field masks as `2 bias + 1`; 1.0 holds `bias` there.
+    let bias_bits = bias as u64;
     let e = bits
         .shift_right_logical(&int(mant as u64))?
-        .bitand(&int(if dt == DType::F64 { 0x7ff } else { 0xff }))?
+        .bitand(&int(2 * bias_bits + 1))?
         .convert(dt)?
         .sub(&k(x, bias))?;
     let mantissa = (1u64 << mant) - 1;
-    let one = if dt == DType::F64 {
-        1f64.to_bits()
-    } else {
-        1f32.to_bits() as u64
-    };
+    let one = bias_bits << mant;
     let norm = bits.bitand(&int(mantissa))?.bitor(&int(one))?.bitcast(dt)?;
     let large = norm.gt(&k(x, std::f64::consts::SQRT_2))?;
     let e = Tensor::select(&large, &e.add(&k(x, 1.0))?, &e)?;
